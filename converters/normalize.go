@@ -1,0 +1,172 @@
+package converters
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Writer writes a normalised table: UTF-8 CSV, comma-separated, RFC 4180
+// quoting and CRLF line ends, a header row of machine names, integers and
+// numbers with a '.' decimal and no thousands separator, dates in ISO 8601
+// (yyyy-mm-dd, yyyy-mm-ddThh:mm:ss), booleans as true/false and missing
+// values as empty fields. Strings are written as read.
+type Writer struct {
+	w       *bufio.Writer
+	fields  []Field
+	buf     []byte
+	invalid int
+	rows    int
+}
+
+// NewWriter returns a Writer for tables described by s.
+func NewWriter(w io.Writer, s *Schema) *Writer {
+	return &Writer{w: bufio.NewWriterSize(w, 256<<10), fields: s.Fields}
+}
+
+// WriteHeader writes the row of field names.
+func (w *Writer) WriteHeader() error {
+	for i, f := range w.fields {
+		if i > 0 {
+			w.w.WriteByte(',')
+		}
+		w.writeField(f.Name)
+	}
+	_, err := w.w.WriteString("\r\n")
+	return err
+}
+
+// Write converts and writes one row, which must have one value per field.
+// A value that does not fit its field's type is written unchanged and
+// counted (see Invalid).
+func (w *Writer) Write(row []string) error {
+	if len(row) != len(w.fields) {
+		return fmt.Errorf("normalised row has %d fields, schema has %d", len(row), len(w.fields))
+	}
+	for i, v := range row {
+		if i > 0 {
+			w.w.WriteByte(',')
+		}
+		if v == "" {
+			continue
+		}
+		t := w.fields[i].Type
+		if t == TypeString {
+			if isMissing(v) || (v[0] <= ' ' || v[len(v)-1] <= ' ') && isMissing(trimSpace(v)) {
+				continue
+			}
+			w.writeField(v)
+			continue
+		}
+		tv := trimSpace(v)
+		if isMissing(tv) {
+			continue
+		}
+		out, ok := w.convert(t, tv)
+		if !ok {
+			w.invalid++
+			w.writeField(v)
+			continue
+		}
+		w.w.Write(out)
+	}
+	w.rows++
+	_, err := w.w.WriteString("\r\n")
+	return err
+}
+
+// convert renders a trimmed non-missing value of type t, or reports that it
+// does not fit t.
+func (w *Writer) convert(t Type, v string) ([]byte, bool) {
+	b := w.buf[:0]
+	defer func() { w.buf = b[:0] }()
+	switch t {
+	case TypeInteger, TypeNumber:
+		ni := scanNumber(v)
+		if !ni.ok || (t == TypeInteger && !ni.integer) {
+			return nil, false
+		}
+		if ni.plain {
+			b = append(b, v...)
+		} else {
+			b = appendNumber(b, v)
+		}
+	case TypeDate, TypeDatetime:
+		p := parseDate(v)
+		if !p.ok {
+			return nil, false
+		}
+		if t == TypeDate {
+			if p.hasTime {
+				return nil, false
+			}
+			b = appendISODate(b, p)
+		} else {
+			b = appendISODatetime(b, p)
+		}
+	case TypeBoolean:
+		k, val := boolKind(v)
+		if k == 0 {
+			return nil, false
+		}
+		if val {
+			b = append(b, "true"...)
+		} else {
+			b = append(b, "false"...)
+		}
+	default:
+		return nil, false
+	}
+	return b, true
+}
+
+func (w *Writer) writeField(s string) {
+	if !strings.ContainsAny(s, ",\"\r\n") {
+		w.w.WriteString(s)
+		return
+	}
+	w.w.WriteByte('"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			w.w.WriteString(s)
+			break
+		}
+		w.w.WriteString(s[:i+1])
+		w.w.WriteByte('"')
+		s = s[i+1:]
+	}
+	w.w.WriteByte('"')
+}
+
+// Flush writes any buffered data to the underlying writer.
+func (w *Writer) Flush() error { return w.w.Flush() }
+
+// Invalid returns how many values did not fit their field's type and were
+// written unchanged.
+func (w *Writer) Invalid() int { return w.invalid }
+
+// Normalize writes the table read from r to w as a normalised CSV described
+// by s (usually inferred from a first pass over the same table) and returns
+// the number of data rows written.
+func Normalize(w io.Writer, r *Reader, s *Schema) (int, error) {
+	nw := NewWriter(w, s)
+	if err := nw.WriteHeader(); err != nil {
+		return 0, err
+	}
+	r.ReuseRecord = true
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nw.rows, err
+		}
+		if err := nw.Write(row); err != nil {
+			return nw.rows, err
+		}
+	}
+	return nw.rows, nw.Flush()
+}
