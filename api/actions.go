@@ -1,0 +1,126 @@
+package api
+
+import (
+	"context"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/passerelle/passerelle/catalog"
+)
+
+// action is one CKAN action.
+type action struct {
+	name string
+	// read actions are side-effect free: CKAN serves them on GET too.
+	read bool
+	help string
+	run  func(ctx context.Context, p *params) (any, error)
+}
+
+// actionTable lists every action the API serves.
+func (s *Server) actionTable() map[string]*action {
+	list := []*action{
+		{name: "status_show", read: true, help: "Return the site's status: title, description, URL, locale, extensions and CKAN API version.", run: s.statusShow},
+		{name: "site_read", read: true, help: "Return true: the site can be read.", run: func(context.Context, *params) (any, error) { return true, nil }},
+		{name: "help_show", read: true, help: "Return the help text of an action (name).", run: s.helpShow},
+		{name: "package_list", read: true, help: "Return the names of the site's active public datasets, by name; limit and offset page it, without limit every name is returned.", run: s.packageList},
+		{name: "current_package_list_with_resources", read: true, help: "Return active datasets with their resources, most recently modified first (limit, default 10, max 1000; offset).", run: s.currentPackageListWithResources},
+		{name: "package_show", read: true, help: "Return a dataset (id: its id or name).", run: s.packageShow},
+		{name: "package_search", read: true, help: "Search datasets with Solr syntax: q, fq, fq_list, sort, rows (max 1000), start, facet.field, facet.limit, facet.mincount, include_private, include_drafts, include_deleted.", run: s.packageSearch},
+		{name: "resource_show", read: true, help: "Return a resource (id).", run: s.resourceShow},
+		{name: "organization_list", read: true, help: "Return organisation names, or dicts with all_fields; sort (title asc), limit, offset, organizations.", run: s.organizationList},
+		{name: "organization_show", read: true, help: "Return an organisation (id: its id or name); include_datasets adds up to 10 datasets.", run: s.organizationShow},
+		{name: "group_list", read: true, help: "Return the site's groups: there are none.", run: s.groupList},
+		{name: "tag_list", read: true, help: "Return the tags of active public datasets (query filters them; all_fields returns dicts).", run: s.tagList},
+		{name: "license_list", read: true, help: "Return the licences datasets can use.", run: s.licenseList},
+		{name: "package_create", help: "Create a dataset (name, title, owner_org, notes, license_id, tags, extras, resources, DCAT-AP fields…).", run: s.packageCreate},
+		{name: "package_update", help: "Replace a dataset (id or name): omitted fields are cleared, an omitted resources list is kept.", run: s.packageUpdate},
+		{name: "package_patch", help: "Change the given top-level fields of a dataset (id or name).", run: s.packagePatch},
+		{name: "package_delete", help: "Delete a dataset (id or name); it stays visible to harvesters as deleted.", run: s.packageDelete},
+		{name: "resource_create", help: "Add a resource to a dataset (package_id, url, name, format…).", run: s.resourceCreate},
+		{name: "resource_update", help: "Replace a resource (id).", run: s.resourceUpdate},
+		{name: "resource_patch", help: "Change the given fields of a resource (id).", run: s.resourcePatch},
+		{name: "resource_delete", help: "Remove a resource from its dataset (id).", run: s.resourceDelete},
+		{name: "organization_create", help: "Create an organisation (sysadmins only): name, title, description, image_url, siren, email.", run: s.organizationCreate},
+		{name: "organization_patch", help: "Change the given fields of an organisation (id or name).", run: s.organizationPatch},
+	}
+	m := make(map[string]*action, len(list))
+	for _, a := range list {
+		m[a.name] = a
+	}
+	return m
+}
+
+func (s *Server) sortedActions() []*action {
+	out := make([]*action, 0, len(s.actions))
+	for _, a := range s.actions {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+func (s *Server) helpURL(name string) string {
+	return s.cfg.BaseURL + "/api/3/action/help_show?name=" + url.QueryEscape(name)
+}
+
+// actionHandler runs one action: authenticate, read the parameters, call,
+// write the envelope.
+func (s *Server) actionHandler(a *action) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		help := s.helpURL(a.name)
+		ctx, err := s.authenticate(c)
+		if err != nil {
+			s.writeError(c, help, err)
+			return
+		}
+		data, err := requestData(c.Request)
+		if err != nil {
+			s.writeError(c, help, err)
+			return
+		}
+		delete(data, "callback") // JSONP is not served
+		result, err := a.run(ctx, newParams(data))
+		if err != nil {
+			s.writeError(c, help, err)
+			return
+		}
+		writeJSON(c, 200, envelope{Help: help, Success: true, Result: result})
+	}
+}
+
+// unroutedAction answers what the action routes did not match: an unknown
+// action, or a write action asked for with GET.
+func (s *Server) unroutedAction(c *gin.Context) {
+	name := c.Param("action")
+	if a, ok := s.actions[name]; ok && !a.read && c.Request.Method == "GET" {
+		s.writeError(c, "", badRequestf("JSON Error: Invalid request. Please use POST method for your request"))
+		return
+	}
+	s.writeError(c, "", badRequestf("Action name not known: %s", name))
+}
+
+// authenticate reads the API token (Authorization, with or without
+// "Bearer", or X-CKAN-API-Key as ckanapi sends it) and returns a context
+// carrying its principal. No token means an anonymous caller; an unknown
+// token is refused rather than silently read as anonymous.
+func (s *Server) authenticate(c *gin.Context) (context.Context, error) {
+	ctx := c.Request.Context()
+	secret := strings.TrimSpace(c.GetHeader("Authorization"))
+	if len(secret) > 7 && strings.EqualFold(secret[:7], "bearer ") {
+		secret = strings.TrimSpace(secret[7:])
+	}
+	if secret == "" {
+		secret = strings.TrimSpace(c.GetHeader("X-CKAN-API-Key"))
+	}
+	if secret == "" {
+		return ctx, nil
+	}
+	p, err := s.svc.Tokens.Authenticate(ctx, secret)
+	if err != nil {
+		return nil, err
+	}
+	return catalog.WithPrincipal(ctx, p), nil
+}

@@ -1,0 +1,134 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/passerelle/passerelle/catalog"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Config is what the server needs to know about its site.
+type Config struct {
+	// BaseURL is the public URL of the site, without a trailing slash; it
+	// prefixes every URL the API hands out.
+	BaseURL         string
+	SiteTitle       string
+	SiteDescription string
+	Version         string
+	Logger          *slog.Logger
+}
+
+// Services are the catalog services behind the API.
+type Services struct {
+	Datasets      catalog.DatasetService
+	Organizations catalog.OrganizationService
+	Tokens        catalog.TokenService
+	// Ready reports whether the server's dependencies answer, for /readyz.
+	Ready func(ctx context.Context) error
+}
+
+// Server is Passerelle's HTTP interface.
+type Server struct {
+	cfg     Config
+	svc     Services
+	log     *slog.Logger
+	router  *gin.Engine
+	actions map[string]*action
+}
+
+// NewServer builds the router with every route registered. metrics is the
+// registry /metrics serves and the request metrics go to; nil makes a
+// private one.
+func NewServer(cfg Config, svc Services, metrics *prometheus.Registry) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if metrics == nil {
+		metrics = prometheus.NewRegistry()
+		metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger}
+	s.actions = s.actionTable()
+	s.router = s.routes(newRequestMetrics(metrics), promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
+	return s
+}
+
+// Handler returns the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// Routes lists the registered routes, for the OpenAPI check.
+func (s *Server) Routes() gin.RoutesInfo { return s.router.Routes() }
+
+// routes registers every route in one place.
+func (s *Server) routes(m *requestMetrics, metricsHandler http.Handler) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	// Harvesters treat any 3xx as a failure (research/harvest-contract.md
+	// §0): a wrong path gets a 404, never a redirect.
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.HandleMethodNotAllowed = true
+	r.Use(s.recoverer(), s.accessLog(), m.middleware())
+	r.NoRoute(s.notFound)
+	r.NoMethod(s.methodNotAllowed)
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(metricsHandler))
+
+	r.GET("/api/3", apiVersion)
+	for _, prefix := range []string{"/api/3/action/", "/api/action/"} {
+		for _, a := range s.sortedActions() {
+			h := s.actionHandler(a)
+			r.POST(prefix+a.name, h)
+			if a.read {
+				r.GET(prefix+a.name, h)
+			}
+		}
+		// Anything else under the prefix: an unknown action, or a write
+		// action asked for with GET. CKAN answers both with a 400.
+		r.GET(prefix+":action", s.unroutedAction)
+		r.POST(prefix+":action", s.unroutedAction)
+	}
+	return r
+}
+
+func apiVersion(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"version": 3})
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	if s.svc.Ready != nil {
+		if err := s.svc.Ready(c.Request.Context()); err != nil {
+			s.log.Warn("not ready", "err", err)
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "error": err.Error()})
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func (s *Server) notFound(c *gin.Context) {
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		writeJSON(c, http.StatusNotFound, envelope{Success: false, Error: map[string]any{
+			"__type": "Not Found Error", "message": "Not found: no such API route " + c.Request.URL.Path,
+		}})
+		return
+	}
+	c.String(http.StatusNotFound, "404 page not found\n")
+}
+
+func (s *Server) methodNotAllowed(c *gin.Context) {
+	c.String(http.StatusMethodNotAllowed, "405 method not allowed\n")
+}

@@ -1,0 +1,191 @@
+package api
+
+import (
+	"context"
+
+	"github.com/passerelle/passerelle/catalog"
+)
+
+func (s *Server) packageCreate(ctx context.Context, p *params) (any, error) {
+	d, err := decodeDataset(p.m, nil)
+	if err != nil {
+		return nil, err
+	}
+	d, err = s.svc.Datasets.CreateDataset(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	return newPackageDict(d), nil
+}
+
+// idOrName reads the dataset a write names, by "id" or else "name".
+func idOrName(p *params) (string, error) {
+	id := p.trimmed("id")
+	if id == "" {
+		id = p.trimmed("name")
+	}
+	if err := p.err(); err != nil {
+		return "", err
+	}
+	if id == "" {
+		return "", catalog.Invalid("id", "Missing value")
+	}
+	return id, nil
+}
+
+func (s *Server) packageUpdate(ctx context.Context, p *params) (any, error) {
+	id, err := idOrName(p)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.svc.Datasets.UpdateDataset(ctx, id, func(cur *catalog.Dataset) error {
+		m := p.m
+		if _, ok := m["name"]; !ok {
+			m["name"] = cur.Name // a package_update by id may leave the name out
+		}
+		next, err := decodeDataset(m, cur)
+		if err != nil {
+			return err
+		}
+		*cur = *next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newPackageDict(d), nil
+}
+
+func (s *Server) packagePatch(ctx context.Context, p *params) (any, error) {
+	id, err := idOrName(p)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.svc.Datasets.UpdateDataset(ctx, id, func(cur *catalog.Dataset) error {
+		base, err := toMap(newPackageDict(cur))
+		if err != nil {
+			return err
+		}
+		patch := p.m
+		delete(patch, "id") // the id named the dataset; it is not a change
+		next, err := decodeDataset(mergeDict(base, patch), cur)
+		if err != nil {
+			return err
+		}
+		*cur = *next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newPackageDict(d), nil
+}
+
+func (s *Server) packageDelete(ctx context.Context, p *params) (any, error) {
+	id, err := idOrName(p)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.svc.Datasets.DeleteDataset(ctx, id)
+}
+
+func (s *Server) resourceCreate(ctx context.Context, p *params) (any, error) {
+	datasetID := p.required("package_id")
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	r, err := decodeResource(p.m, nil, "")
+	if err != nil {
+		return nil, err
+	}
+	r.ID = "" // a new resource always gets a new id
+	r.DatasetID = datasetID
+	r, err = s.svc.Datasets.CreateResource(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return newResourceDict(r), nil
+}
+
+func (s *Server) resourceUpdate(ctx context.Context, p *params) (any, error) {
+	return s.changeResource(ctx, p, false)
+}
+
+func (s *Server) resourcePatch(ctx context.Context, p *params) (any, error) {
+	return s.changeResource(ctx, p, true)
+}
+
+// changeResource replaces a resource with the given dict, or with the given
+// keys merged over its current dict when patching.
+func (s *Server) changeResource(ctx context.Context, p *params, patch bool) (any, error) {
+	id := p.required("id")
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	r, err := s.svc.Datasets.UpdateResource(ctx, id, func(cur *catalog.Resource) error {
+		m := p.m
+		if patch {
+			base, err := toMap(newResourceDict(cur))
+			if err != nil {
+				return err
+			}
+			m = mergeDict(base, m)
+		}
+		next, err := decodeResource(m, cur, "")
+		if err != nil {
+			return err
+		}
+		next.ID, next.DatasetID = cur.ID, cur.DatasetID
+		*cur = *next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newResourceDict(r), nil
+}
+
+func (s *Server) resourceDelete(ctx context.Context, p *params) (any, error) {
+	id := p.required("id")
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return nil, s.svc.Datasets.DeleteResource(ctx, id)
+}
+
+func (s *Server) organizationCreate(ctx context.Context, p *params) (any, error) {
+	o, err := decodeOrganization(p.m)
+	if err != nil {
+		return nil, err
+	}
+	o, err = s.svc.Organizations.CreateOrganization(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return newOrgDict(o, true), nil
+}
+
+func (s *Server) organizationPatch(ctx context.Context, p *params) (any, error) {
+	id, err := idOrName(p)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.svc.Organizations.UpdateOrganization(ctx, id, func(cur *catalog.Organization) error {
+		base, err := toMap(newOrgDict(cur, false))
+		if err != nil {
+			return err
+		}
+		patch := p.m
+		delete(patch, "id")
+		next, err := decodeOrganization(mergeDict(base, patch))
+		if err != nil {
+			return err
+		}
+		*cur = *next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newOrgDict(o, true), nil
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/passerelle/passerelle/api"
+	"github.com/passerelle/passerelle/storage"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+type serveCmd struct {
+	storageFlags
+	Addr            string        `help:"Address to listen on." default:":8080"`
+	BaseURL         string        `help:"Public URL of the site, used in links, DCAT URIs and download URLs (default http://localhost:PORT)."`
+	BootstrapToken  string        `help:"If set and no sysadmin token exists yet, this secret becomes the first sysadmin token (for containers and tests)."`
+	SiteTitle       string        `help:"Catalogue title." default:"Passerelle"`
+	SiteDescription string        `help:"Catalogue description." default:"Données ouvertes publiées avec Passerelle"`
+	ShutdownTimeout time.Duration `help:"How long to let requests finish on SIGTERM." default:"30s"`
+}
+
+func (c *serveCmd) Run(e *env) error {
+	db, err := c.open(e.ctx, e.log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tokens := storage.NewTokenService(db)
+	if c.BootstrapToken != "" {
+		created, err := tokens.EnsureBootstrapToken(e.ctx, c.BootstrapToken)
+		if err != nil {
+			return err
+		}
+		if created {
+			e.log.Info("bootstrap token stored as the first sysadmin token")
+		}
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	baseURL := c.BaseURL
+	if baseURL == "" {
+		baseURL = defaultBaseURL(ln.Addr())
+	}
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := api.NewServer(api.Config{
+		BaseURL: baseURL, SiteTitle: c.SiteTitle, SiteDescription: c.SiteDescription,
+		Version: versionString(), Logger: e.log,
+	}, api.Services{
+		Datasets:      storage.NewDatasetService(db),
+		Organizations: storage.NewOrganizationService(db),
+		Tokens:        tokens,
+		Ready:         db.Ping,
+	}, metrics)
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          nil,
+	}
+	e.log.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL, "database", string(db.Dialect()))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-e.ctx.Done():
+	}
+	e.log.Info("shutting down", "timeout", c.ShutdownTimeout.String())
+	ctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	e.log.Info("stopped")
+	return nil
+}
+
+// defaultBaseURL is http://localhost:PORT for a server listening on all
+// interfaces, else the listening address itself.
+func defaultBaseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://localhost"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return "http://" + host + ":" + port
+}
+
+type healthcheckCmd struct {
+	URL string `help:"Health endpoint to query." default:"http://127.0.0.1:8080/healthz"`
+}
+
+func (c *healthcheckCmd) Run(e *env) error {
+	ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("health check: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health check: %s answered %s", c.URL, resp.Status)
+	}
+	return nil
+}

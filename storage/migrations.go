@@ -1,0 +1,172 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+)
+
+// migrations are the catalogue's schema changes, in order. A migration is
+// never edited once released: add a new one. DDL is written out so that
+// each version stays exactly what it was, whatever the Go structs become;
+// {{timestamp}} is the dialect's timestamp type.
+var migrations = []struct {
+	id  string
+	ddl string
+}{
+	{"0001_catalogue", `
+CREATE TABLE organizations (
+	id VARCHAR(36) PRIMARY KEY,
+	name VARCHAR(100) NOT NULL,
+	title TEXT NOT NULL DEFAULT '',
+	description TEXT NOT NULL DEFAULT '',
+	image_url TEXT NOT NULL DEFAULT '',
+	siren VARCHAR(9) NOT NULL DEFAULT '',
+	email TEXT NOT NULL DEFAULT '',
+	state VARCHAR(16) NOT NULL DEFAULT 'active',
+	search_text TEXT NOT NULL DEFAULT '',
+	created {{timestamp}} NOT NULL,
+	modified {{timestamp}} NOT NULL
+);
+CREATE UNIQUE INDEX organizations_name ON organizations (name);
+CREATE TABLE organization_extras (
+	organization_id VARCHAR(36) NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+	key VARCHAR(200) NOT NULL,
+	value TEXT NOT NULL,
+	PRIMARY KEY (organization_id, key)
+);
+CREATE TABLE datasets (
+	id VARCHAR(36) PRIMARY KEY,
+	name VARCHAR(100) NOT NULL,
+	title TEXT NOT NULL,
+	notes TEXT NOT NULL DEFAULT '',
+	url TEXT NOT NULL DEFAULT '',
+	version TEXT NOT NULL DEFAULT '',
+	author TEXT NOT NULL DEFAULT '',
+	author_email TEXT NOT NULL DEFAULT '',
+	maintainer TEXT NOT NULL DEFAULT '',
+	maintainer_email TEXT NOT NULL DEFAULT '',
+	license_id VARCHAR(64) NOT NULL DEFAULT '',
+	owner_org VARCHAR(36) NOT NULL REFERENCES organizations (id),
+	private BOOLEAN NOT NULL DEFAULT FALSE,
+	state VARCHAR(16) NOT NULL,
+	type VARCHAR(32) NOT NULL DEFAULT 'dataset',
+	frequency TEXT NOT NULL DEFAULT '',
+	temporal_start VARCHAR(40) NOT NULL DEFAULT '',
+	temporal_end VARCHAR(40) NOT NULL DEFAULT '',
+	spatial_uri TEXT NOT NULL DEFAULT '',
+	spatial TEXT NOT NULL DEFAULT '',
+	themes TEXT NOT NULL DEFAULT '[]',
+	contact_name TEXT NOT NULL DEFAULT '',
+	contact_email TEXT NOT NULL DEFAULT '',
+	num_resources INTEGER NOT NULL DEFAULT 0,
+	num_tags INTEGER NOT NULL DEFAULT 0,
+	search_title TEXT NOT NULL DEFAULT '',
+	search_tags TEXT NOT NULL DEFAULT '',
+	search_text TEXT NOT NULL DEFAULT '',
+	metadata_created {{timestamp}} NOT NULL,
+	metadata_modified {{timestamp}} NOT NULL
+);
+CREATE UNIQUE INDEX datasets_live_name ON datasets (name) WHERE state <> 'deleted';
+CREATE INDEX datasets_name ON datasets (name);
+CREATE INDEX datasets_owner_org ON datasets (owner_org);
+CREATE INDEX datasets_modified ON datasets (metadata_modified);
+CREATE TABLE tags (
+	id VARCHAR(36) PRIMARY KEY,
+	name VARCHAR(100) NOT NULL
+);
+CREATE UNIQUE INDEX tags_name ON tags (name);
+CREATE TABLE dataset_tags (
+	dataset_id VARCHAR(36) NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+	tag_id VARCHAR(36) NOT NULL REFERENCES tags (id),
+	PRIMARY KEY (dataset_id, tag_id)
+);
+CREATE INDEX dataset_tags_tag ON dataset_tags (tag_id);
+CREATE TABLE dataset_extras (
+	dataset_id VARCHAR(36) NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+	key VARCHAR(200) NOT NULL,
+	value TEXT NOT NULL,
+	PRIMARY KEY (dataset_id, key)
+);
+CREATE TABLE resources (
+	id VARCHAR(36) PRIMARY KEY,
+	dataset_id VARCHAR(36) NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+	position INTEGER NOT NULL,
+	name TEXT NOT NULL DEFAULT '',
+	description TEXT NOT NULL DEFAULT '',
+	url TEXT NOT NULL DEFAULT '',
+	url_type VARCHAR(16) NOT NULL DEFAULT '',
+	format VARCHAR(100) NOT NULL DEFAULT '',
+	mimetype VARCHAR(200) NOT NULL DEFAULT '',
+	size BIGINT,
+	hash VARCHAR(200) NOT NULL DEFAULT '',
+	resource_type VARCHAR(32) NOT NULL DEFAULT '',
+	state VARCHAR(16) NOT NULL,
+	datastore_active BOOLEAN NOT NULL DEFAULT FALSE,
+	extras TEXT NOT NULL DEFAULT '{}',
+	created {{timestamp}} NOT NULL,
+	last_modified {{timestamp}},
+	metadata_modified {{timestamp}} NOT NULL
+);
+CREATE INDEX resources_dataset ON resources (dataset_id, position);
+CREATE TABLE api_tokens (
+	id VARCHAR(36) PRIMARY KEY,
+	name VARCHAR(200) NOT NULL,
+	hash VARCHAR(64) NOT NULL,
+	sysadmin BOOLEAN NOT NULL DEFAULT FALSE,
+	organization_id VARCHAR(36) REFERENCES organizations (id),
+	created {{timestamp}} NOT NULL,
+	last_used {{timestamp}}
+);
+CREATE UNIQUE INDEX api_tokens_hash ON api_tokens (hash);
+`},
+}
+
+// migrationLockID is the PostgreSQL advisory lock that keeps two instances
+// starting together from migrating at the same time.
+const migrationLockID = 7_271_828_001
+
+func migrate(ctx context.Context, g *gorm.DB, dialect Dialect) error {
+	timestamp := "DATETIME" // go-sqlite3 scans DATETIME columns into time.Time
+	if dialect == Postgres {
+		timestamp = "TIMESTAMPTZ"
+	}
+	list := make([]*gormigrate.Migration, len(migrations))
+	for i, m := range migrations {
+		ddl := strings.ReplaceAll(m.ddl, "{{timestamp}}", timestamp)
+		list[i] = &gormigrate.Migration{
+			ID: m.id,
+			Migrate: func(tx *gorm.DB) error {
+				for _, stmt := range strings.Split(ddl, ";\n") {
+					if strings.TrimSpace(stmt) == "" {
+						continue
+					}
+					if err := tx.Exec(stmt).Error; err != nil {
+						return fmt.Errorf("migration %s: %w", m.id, err)
+					}
+				}
+				return nil
+			},
+		}
+	}
+	// One pinned connection, so the advisory lock and the migrations share
+	// a session.
+	return g.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+		if dialect == Postgres {
+			if err := conn.Exec("SELECT pg_advisory_lock(?)", migrationLockID).Error; err != nil {
+				return fmt.Errorf("lock for migrations: %w", err)
+			}
+			defer conn.Exec("SELECT pg_advisory_unlock(?)", migrationLockID)
+		}
+		opts := *gormigrate.DefaultOptions
+		opts.TableName = "schema_migrations"
+		opts.UseTransaction = true
+		if err := gormigrate.New(conn, &opts, list).Migrate(); err != nil {
+			return fmt.Errorf("migrate catalogue: %w", err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,172 @@
+package storage
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/passerelle/passerelle/catalog"
+)
+
+// Row structs mirror the tables of the latest migration. They never leave
+// this package.
+
+type organizationRow struct {
+	ID          string `gorm:"primaryKey"`
+	Name        string
+	Title       string
+	Description string
+	ImageURL    string `gorm:"column:image_url"`
+	SIREN       string `gorm:"column:siren"`
+	Email       string
+	State       string
+	SearchText  string
+	Created     time.Time
+	Modified    time.Time
+}
+
+func (organizationRow) TableName() string { return "organizations" }
+
+type organizationExtraRow struct {
+	OrganizationID string `gorm:"primaryKey"`
+	Key            string `gorm:"primaryKey"`
+	Value          string
+}
+
+func (organizationExtraRow) TableName() string { return "organization_extras" }
+
+type datasetRow struct {
+	ID               string `gorm:"primaryKey"`
+	Name             string
+	Title            string
+	Notes            string
+	URL              string `gorm:"column:url"`
+	Version          string
+	Author           string
+	AuthorEmail      string
+	Maintainer       string
+	MaintainerEmail  string
+	LicenseID        string `gorm:"column:license_id"`
+	OwnerOrg         string
+	Private          bool
+	State            string
+	Type             string
+	Frequency        string
+	TemporalStart    string
+	TemporalEnd      string
+	SpatialURI       string `gorm:"column:spatial_uri"`
+	Spatial          string
+	Themes           string // JSON list of URIs
+	ContactName      string
+	ContactEmail     string
+	NumResources     int
+	NumTags          int
+	SearchTitle      string
+	SearchTags       string
+	SearchText       string
+	MetadataCreated  time.Time
+	MetadataModified time.Time
+}
+
+func (datasetRow) TableName() string { return "datasets" }
+
+type tagRow struct {
+	ID   string `gorm:"primaryKey"`
+	Name string
+}
+
+func (tagRow) TableName() string { return "tags" }
+
+type datasetTagRow struct {
+	DatasetID string `gorm:"primaryKey"`
+	TagID     string `gorm:"primaryKey"`
+}
+
+func (datasetTagRow) TableName() string { return "dataset_tags" }
+
+type datasetExtraRow struct {
+	DatasetID string `gorm:"primaryKey"`
+	Key       string `gorm:"primaryKey"`
+	Value     string
+}
+
+func (datasetExtraRow) TableName() string { return "dataset_extras" }
+
+type resourceRow struct {
+	ID               string `gorm:"primaryKey"`
+	DatasetID        string
+	Position         int
+	Name             string
+	Description      string
+	URL              string `gorm:"column:url"`
+	URLType          string `gorm:"column:url_type"`
+	Format           string
+	Mimetype         string
+	Size             *int64
+	Hash             string
+	ResourceType     string
+	State            string
+	DatastoreActive  bool
+	Extras           string // JSON object
+	Created          time.Time
+	LastModified     *time.Time
+	MetadataModified time.Time
+}
+
+func (resourceRow) TableName() string { return "resources" }
+
+type tokenRow struct {
+	ID             string `gorm:"primaryKey"`
+	Name           string
+	Hash           string
+	Sysadmin       bool
+	OrganizationID *string
+	Created        time.Time
+	LastUsed       *time.Time
+}
+
+func (tokenRow) TableName() string { return "api_tokens" }
+
+func (r *organizationRow) toCatalog() *catalog.Organization {
+	return &catalog.Organization{
+		ID: r.ID, Name: r.Name, Title: r.Title, Description: r.Description,
+		ImageURL: r.ImageURL, SIREN: r.SIREN, Email: r.Email,
+		State: catalog.State(r.State), Created: r.Created.UTC(),
+	}
+}
+
+func (r *resourceRow) toCatalog() catalog.Resource {
+	res := catalog.Resource{
+		ID: r.ID, DatasetID: r.DatasetID, Position: r.Position, Name: r.Name,
+		Description: r.Description, URL: r.URL, URLType: r.URLType, Format: r.Format,
+		Mimetype: r.Mimetype, Size: r.Size, Hash: r.Hash, ResourceType: r.ResourceType,
+		State: catalog.State(r.State), DatastoreActive: r.DatastoreActive,
+		Created: r.Created.UTC(), MetadataModified: r.MetadataModified.UTC(),
+	}
+	if r.LastModified != nil {
+		t := r.LastModified.UTC()
+		res.LastModified = &t
+	}
+	if r.Extras != "" && r.Extras != "{}" {
+		// Extras are written by this package from a map; a decoding
+		// failure would mean a corrupted row, and losing its extras is
+		// better than failing every read of the dataset.
+		_ = json.Unmarshal([]byte(r.Extras), &res.Extras)
+	}
+	return res
+}
+
+func (r *datasetRow) toCatalog() *catalog.Dataset {
+	d := &catalog.Dataset{
+		ID: r.ID, Name: r.Name, Title: r.Title, Notes: r.Notes, URL: r.URL,
+		Version: r.Version, Author: r.Author, AuthorEmail: r.AuthorEmail,
+		Maintainer: r.Maintainer, MaintainerEmail: r.MaintainerEmail,
+		LicenseID: r.LicenseID, OwnerOrg: r.OwnerOrg, Private: r.Private,
+		State: catalog.State(r.State), Frequency: r.Frequency,
+		TemporalStart: r.TemporalStart, TemporalEnd: r.TemporalEnd,
+		SpatialURI: r.SpatialURI, Spatial: r.Spatial,
+		ContactName: r.ContactName, ContactEmail: r.ContactEmail,
+		Created: r.MetadataCreated.UTC(), Modified: r.MetadataModified.UTC(),
+	}
+	_ = json.Unmarshal([]byte(r.Themes), &d.Themes) // see resourceRow.toCatalog
+	return d
+}

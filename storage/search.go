@@ -1,0 +1,485 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/passerelle/passerelle/catalog"
+	"gorm.io/gorm"
+)
+
+// SearchDatasets implements catalog.DatasetService: a CKAN package_search
+// over the catalogue tables. Every value from the query is bound; only
+// fixed fragments of SQL are concatenated.
+//
+// Text matching folds case and accents and looks for substrings of folded
+// columns. It scans; a full-text index replaces it when the catalogue grows
+// (see the search issue).
+func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchParams) (*catalog.SearchResult, error) {
+	keys, err := catalog.ParseSort(p.Sort)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range p.FacetFields {
+		if err := catalog.ValidateFacetField(f); err != nil {
+			return nil, err
+		}
+	}
+	now := s.db.now()
+	b := &searchBuilder{}
+	clauses := []string{}
+	q, err := catalog.ParseQuery(p.Q, false, now)
+	if err != nil {
+		return nil, err
+	}
+	sql, err := b.compile(q, false)
+	if err != nil {
+		return nil, err
+	}
+	clauses = append(clauses, sql)
+	for _, fq := range p.FQ {
+		q, err := catalog.ParseQuery(fq, true, now)
+		if err != nil {
+			return nil, err
+		}
+		sql, err := b.compile(q, true) // filters do not score
+		if err != nil {
+			return nil, err
+		}
+		clauses = append(clauses, sql)
+	}
+	clauses = append(clauses, b.visibility(catalog.PrincipalFrom(ctx), p))
+	where := strings.Join(clauses, " AND ")
+	args := b.args
+	const from = " FROM datasets d JOIN organizations o ON o.id = d.owner_org WHERE "
+
+	tx := s.db.gorm.WithContext(ctx)
+	res := &catalog.SearchResult{Datasets: []*catalog.Dataset{}, Facets: []catalog.Facet{}, Sort: catalog.FormatSort(keys)}
+	var count int64
+	if err := tx.Raw("SELECT count(*)"+from+where, args...).Scan(&count).Error; err != nil {
+		return nil, internal("count search results", err)
+	}
+	res.Count = int(count)
+
+	if p.Rows > 0 && p.Start < res.Count {
+		scoreSQL, scoreArgs := b.score()
+		order := make([]string, 0, len(keys)+1)
+		for _, k := range keys {
+			col := map[string]string{
+				"score": "score", "metadata_modified": "d.metadata_modified",
+				"metadata_created": "d.metadata_created", "name": "d.name",
+				"title_string": "d.search_title", "title": "d.search_title", "id": "d.id",
+			}[k.Field]
+			if k.Desc {
+				col += " DESC"
+			}
+			order = append(order, col)
+		}
+		order = append(order, "d.id")
+		pageArgs := append(append(scoreArgs, args...), p.Rows, p.Start)
+		var hits []struct {
+			ID    string
+			Score float64
+		}
+		err := tx.Raw("SELECT d.id, "+scoreSQL+" AS score"+from+where+
+			" ORDER BY "+strings.Join(order, ", ")+" LIMIT ? OFFSET ?", pageArgs...).Scan(&hits).Error
+		if err != nil {
+			return nil, internal("search datasets", err)
+		}
+		ids := make([]string, len(hits))
+		for i, h := range hits {
+			ids[i] = h.ID
+		}
+		res.Datasets, err = datasetsByID(tx, ids)
+		if err != nil {
+			return nil, internal("load search results", err)
+		}
+	}
+
+	for _, f := range p.FacetFields {
+		items, err := facet(tx, f, from+where, args, p.FacetLimit, p.FacetMinCount)
+		if err != nil {
+			return nil, internal("count facet "+f, err)
+		}
+		res.Facets = append(res.Facets, catalog.Facet{Field: f, Items: items})
+	}
+	return res, nil
+}
+
+// datasetsByID loads datasets keeping the order of ids.
+func datasetsByID(tx *gorm.DB, ids []string) ([]*catalog.Dataset, error) {
+	if len(ids) == 0 {
+		return []*catalog.Dataset{}, nil
+	}
+	var rows []datasetRow
+	if err := tx.Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	loaded, err := loadDatasets(tx, rows)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*catalog.Dataset, len(loaded))
+	for _, d := range loaded {
+		byID[d.ID] = d
+	}
+	out := make([]*catalog.Dataset, 0, len(ids))
+	for _, id := range ids {
+		if d, ok := byID[id]; ok {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// facetColumns says, per facet field, which joins it needs and which value
+// it groups by. Each counts distinct datasets.
+var facetColumns = map[string]struct{ join, value string }{
+	"organization": {"", "o.name"},
+	"owner_org":    {"", "d.owner_org"},
+	"license_id":   {"", "d.license_id"},
+	"state":        {"", "d.state"},
+	"type":         {"", "d.type"},
+	"capacity":     {"", "CASE WHEN d.private THEN 'private' ELSE 'public' END"},
+	"tags":         {" JOIN dataset_tags dt ON dt.dataset_id = d.id JOIN tags t ON t.id = dt.tag_id", "t.name"},
+	"res_format":   {" JOIN resources r ON r.dataset_id = d.id AND r.state = 'active'", "r.format"},
+}
+
+func facet(tx *gorm.DB, field, fromWhere string, args []any, limit, minCount int) ([]catalog.FacetItem, error) {
+	items := []catalog.FacetItem{}
+	col, ok := facetColumns[field]
+	if !ok { // groups: none exist yet
+		return items, nil
+	}
+	// Insert the join between the FROM tables and WHERE.
+	i := strings.Index(fromWhere, " WHERE ")
+	sql := "SELECT " + col.value + " AS name, count(DISTINCT d.id) AS n" + fromWhere[:i] + col.join +
+		fromWhere[i:] + " AND " + col.value + " <> '' GROUP BY " + col.value
+	a := append([]any(nil), args...)
+	if minCount > 1 {
+		sql += " HAVING count(DISTINCT d.id) >= ?"
+		a = append(a, minCount)
+	}
+	sql += " ORDER BY n DESC, name"
+	if limit >= 0 {
+		sql += " LIMIT ?"
+		a = append(a, limit)
+	}
+	var rows []struct {
+		Name string
+		N    int
+	}
+	if err := tx.Raw(sql, a...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	var titles map[string]string
+	if field == "organization" && len(rows) > 0 {
+		names := make([]string, len(rows))
+		for i, r := range rows {
+			names[i] = r.Name
+		}
+		var orgs []organizationRow
+		if err := tx.Where("name IN ?", names).Find(&orgs).Error; err != nil {
+			return nil, err
+		}
+		titles = make(map[string]string, len(orgs))
+		for _, o := range orgs {
+			titles[o.Name] = o.toCatalog().DisplayTitle()
+		}
+	}
+	for _, r := range rows {
+		display := r.Name
+		if t, ok := titles[r.Name]; ok {
+			display = t
+		} else if l, ok := catalog.LicenseByID(r.Name); ok && field == "license_id" {
+			display = l.Title
+		}
+		items = append(items, catalog.FacetItem{Name: r.Name, DisplayName: display, Count: r.N})
+	}
+	return items, nil
+}
+
+// searchBuilder turns parsed queries into SQL conditions with bound
+// arguments.
+type searchBuilder struct {
+	args          []any
+	scoreTerms    []string // LIKE patterns of positive free-text terms
+	mentionsState bool
+}
+
+func (b *searchBuilder) bind(sql string, args ...any) string {
+	b.args = append(b.args, args...)
+	return sql
+}
+
+func (b *searchBuilder) compile(q catalog.Query, filter bool) (string, error) {
+	return b.node(q, filter, false)
+}
+
+func (b *searchBuilder) node(q catalog.Query, filter, negated bool) (string, error) {
+	switch q := q.(type) {
+	case catalog.MatchAll:
+		return "1=1", nil
+	case catalog.And, catalog.Or:
+		var list []catalog.Query
+		op := " AND "
+		if a, ok := q.(catalog.And); ok {
+			list = a.Clauses
+		} else {
+			list, op = q.(catalog.Or).Clauses, " OR "
+		}
+		parts := make([]string, len(list))
+		for i, c := range list {
+			sql, err := b.node(c, filter, negated)
+			if err != nil {
+				return "", err
+			}
+			parts[i] = sql
+		}
+		return "(" + strings.Join(parts, op) + ")", nil
+	case catalog.Not:
+		sql, err := b.node(q.Clause, filter, !negated)
+		if err != nil {
+			return "", err
+		}
+		return "NOT " + sql, nil
+	case catalog.Term:
+		return b.term(q, filter, negated)
+	case catalog.DateRange:
+		col := map[string]string{"metadata_modified": "d.metadata_modified", "metadata_created": "d.metadata_created"}[q.Field]
+		return b.rangeSQL(col, q.From != nil, q.To != nil, q.FromExclusive, q.ToExclusive, deref(q.From), deref(q.To)), nil
+	case catalog.IntRange:
+		col := map[string]string{"num_resources": "d.num_resources", "num_tags": "d.num_tags"}[q.Field]
+		return b.rangeSQL(col, q.From != nil, q.To != nil, q.FromExclusive, q.ToExclusive, deref(q.From), deref(q.To)), nil
+	}
+	return "", fmt.Errorf("search: unhandled query node %T", q)
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func (b *searchBuilder) rangeSQL(col string, hasFrom, hasTo, fromEx, toEx bool, from, to any) string {
+	parts := []string{}
+	if hasFrom {
+		op := " >= ?"
+		if fromEx {
+			op = " > ?"
+		}
+		parts = append(parts, b.bind(col+op, from))
+	}
+	if hasTo {
+		op := " <= ?"
+		if toEx {
+			op = " < ?"
+		}
+		parts = append(parts, b.bind(col+op, to))
+	}
+	if len(parts) == 0 {
+		return "1=1"
+	}
+	return "(" + strings.Join(parts, " AND ") + ")"
+}
+
+// dcatExtraColumns are extras_<key> fields that live in dataset columns.
+var dcatExtraColumns = map[string]string{
+	"frequency": "d.frequency", "temporal_start": "d.temporal_start", "temporal_end": "d.temporal_end",
+	"spatial_uri": "d.spatial_uri", "spatial": "d.spatial", "contact_name": "d.contact_name",
+	"contact_email": "d.contact_email",
+}
+
+func (b *searchBuilder) term(t catalog.Term, filter, negated bool) (string, error) {
+	switch t.Field {
+	case "text", "title", "notes", "author", "maintainer", "res_name", "res_description":
+		pattern := textPattern(t.Value, t.Wildcard)
+		if pattern == "%%" {
+			return "1=1", nil // only punctuation: nothing to look for
+		}
+		if !filter && !negated && (t.Field == "text" || t.Field == "title") {
+			b.scoreTerms = append(b.scoreTerms, pattern)
+		}
+		switch t.Field {
+		case "text":
+			return b.bind("(d.search_text LIKE ? OR o.search_text LIKE ?)", pattern, pattern), nil
+		case "title":
+			return b.bind("d.search_title LIKE ?", pattern), nil
+		}
+		return b.bind("d.search_text LIKE ?", pattern), nil
+	case "name":
+		return b.keyword("d.name", t), nil
+	case "id":
+		return b.keyword("d.id", t), nil
+	case "license_id":
+		return b.keyword("d.license_id", t), nil
+	case "owner_org":
+		return b.keyword("d.owner_org", t), nil
+	case "organization":
+		return b.keyword("o.name", t), nil
+	case "version":
+		return b.keyword("d.version", t), nil
+	case "url":
+		return b.keyword("d.url", t), nil
+	case "state":
+		b.mentionsState = true
+		return b.keyword("d.state", t), nil
+	case "type", "dataset_type":
+		return b.keyword("d.type", t), nil
+	case "capacity":
+		switch t.Value {
+		case "public":
+			return b.bind("d.private = ?", false), nil
+		case "private":
+			return b.bind("d.private = ?", true), nil
+		case "*":
+			return "1=1", nil
+		}
+		return "1=0", nil
+	case "groups":
+		return "1=0", nil // groups do not exist yet
+	case "tags":
+		return "EXISTS (SELECT 1 FROM dataset_tags dt JOIN tags t ON t.id = dt.tag_id WHERE dt.dataset_id = d.id AND " +
+			b.keyword("t.name", t) + ")", nil
+	case "res_format":
+		t.Value = strings.ToLower(t.Value)
+		return "EXISTS (SELECT 1 FROM resources r WHERE r.dataset_id = d.id AND r.state = 'active' AND " +
+			b.keyword("lower(r.format)", t) + ")", nil
+	case "res_url":
+		return "EXISTS (SELECT 1 FROM resources r WHERE r.dataset_id = d.id AND r.state = 'active' AND " +
+			b.keyword("r.url", t) + ")", nil
+	case "res_type":
+		return "EXISTS (SELECT 1 FROM resources r WHERE r.dataset_id = d.id AND r.state = 'active' AND " +
+			b.keyword("r.resource_type", t) + ")", nil
+	}
+	if key, ok := strings.CutPrefix(t.Field, "extras_"); ok {
+		if col, ok := dcatExtraColumns[key]; ok {
+			return b.keyword(col, t), nil
+		}
+		if key == "theme" {
+			if t.Value == "*" && t.Wildcard {
+				return "d.themes <> '[]'", nil
+			}
+			return b.bind("d.themes LIKE ? ESCAPE '\\'", `%"`+escapeLike(t.Value)+`"%`), nil
+		}
+		return "EXISTS (SELECT 1 FROM dataset_extras e WHERE e.dataset_id = d.id AND " +
+			b.bind("e.key = ?", key) + " AND " + b.keyword("e.value", t) + ")", nil
+	}
+	return "", catalog.SearchQueryf("can not search field %q", t.Field)
+}
+
+// keyword matches a whole value, or a wildcard pattern; "*" alone means
+// "has a value".
+func (b *searchBuilder) keyword(col string, t catalog.Term) string {
+	if !t.Wildcard {
+		return b.bind(col+" = ?", t.Value)
+	}
+	if t.Value == "*" {
+		return col + " <> ''"
+	}
+	return b.bind(col+" LIKE ? ESCAPE '\\'", wildcardPattern(t.Value))
+}
+
+// wildcardPattern turns a Solr wildcard term (with \* and \? escapes) into
+// a LIKE pattern.
+func wildcardPattern(v string) string {
+	var sb strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '\\':
+			if i+1 < len(v) {
+				i++
+				sb.WriteString(escapeLike(string(v[i])))
+			}
+		case '*':
+			sb.WriteByte('%')
+		case '?':
+			sb.WriteByte('_')
+		default:
+			sb.WriteString(escapeLike(string(c)))
+		}
+	}
+	return sb.String()
+}
+
+// textPattern folds a free-text term into a substring LIKE pattern. Folded
+// text holds only letters, digits and spaces, so it needs no escaping; a
+// wildcard becomes %.
+func textPattern(v string, wildcard bool) string {
+	if !wildcard {
+		return "%" + foldText(v) + "%"
+	}
+	var parts []string
+	var cur strings.Builder
+	flush := func() { parts = append(parts, foldText(cur.String())); cur.Reset() }
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '\\':
+			if i+1 < len(v) {
+				i++
+				cur.WriteByte(v[i])
+			}
+		case '*', '?':
+			flush()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	flush()
+	return "%" + strings.Join(parts, "%") + "%"
+}
+
+// score ranks datasets for "score desc": a free-text term weighs 4 in the
+// title, 2 in the tags and 1 anywhere.
+func (b *searchBuilder) score() (string, []any) {
+	if len(b.scoreTerms) == 0 {
+		return "0", nil
+	}
+	parts := make([]string, 0, len(b.scoreTerms))
+	args := make([]any, 0, 3*len(b.scoreTerms))
+	for _, p := range b.scoreTerms {
+		parts = append(parts, "(CASE WHEN d.search_title LIKE ? THEN 4 ELSE 0 END + "+
+			"CASE WHEN d.search_tags LIKE ? THEN 2 ELSE 0 END + "+
+			"CASE WHEN d.search_text LIKE ? THEN 1 ELSE 0 END)")
+		args = append(args, p, p, p)
+	}
+	return "(" + strings.Join(parts, " + ") + ")", args
+}
+
+// visibility restricts results to what the caller may see: active public
+// datasets, plus private ones with include_private, drafts with
+// include_drafts and deleted ones with include_deleted, each only in the
+// organisations the caller can write. A filter on state replaces the
+// implicit state=active, as in CKAN.
+func (b *searchBuilder) visibility(p *catalog.Principal, sp catalog.SearchParams) string {
+	orgs, all := p.ReadableOrgs()
+	parts := []string{}
+	if !b.mentionsState {
+		states := []string{string(catalog.StateActive)}
+		if sp.IncludeDrafts {
+			states = append(states, string(catalog.StateDraft))
+		}
+		if sp.IncludeDeleted {
+			states = append(states, string(catalog.StateDeleted))
+		}
+		parts = append(parts, b.bind("d.state IN ?", states))
+	}
+	switch {
+	case all:
+		if !sp.IncludePrivate {
+			parts = append(parts, b.bind("d.private = ?", false))
+		}
+	case len(orgs) > 0:
+		parts = append(parts, b.bind("(d.state = ? OR d.owner_org IN ?)", catalog.StateActive, orgs))
+		if sp.IncludePrivate {
+			parts = append(parts, b.bind("(d.private = ? OR d.owner_org IN ?)", false, orgs))
+		} else {
+			parts = append(parts, b.bind("d.private = ?", false))
+		}
+	default:
+		parts = append(parts, b.bind("d.state = ? AND d.private = ?", catalog.StateActive, false))
+	}
+	return "(" + strings.Join(parts, " AND ") + ")"
+}
