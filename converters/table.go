@@ -82,6 +82,7 @@ type Reader struct {
 	queue    []rawRow
 	foot     []rawRow
 	sawBlank bool
+	lastLine int // last row number read from a sheet
 	line     int
 	rows     int
 
@@ -161,6 +162,16 @@ func nonEmpty(row []string) (n, last int) {
 		}
 	}
 	return n, last
+}
+
+// hasValue reports whether a row holds anything but white space.
+func hasValue(row []string) bool {
+	for _, v := range row {
+		if v != "" && trimSpace(v) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // isBlank reports whether a cell holds nothing or only a missing-value
@@ -248,7 +259,7 @@ func (r *Reader) sample(n int) ([]rawRow, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ne, _ := nonEmpty(cells); ne == 0 {
+		if !hasValue(cells) {
 			sep = true
 			blanks++
 			prevLine = line
@@ -262,6 +273,7 @@ func (r *Reader) sample(n int) ([]rawRow, error) {
 		prevLine = line
 		nb++
 	}
+	r.lastLine = prevLine
 	return rows, nil
 }
 
@@ -275,13 +287,16 @@ type layout struct {
 	width  int
 }
 
-type rowInfo struct{ ne, typed, last int }
+type rowInfo struct{ ne, typed, first, last int }
 
 func infoOf(cells []string) rowInfo {
-	ri := rowInfo{last: -1}
+	ri := rowInfo{first: -1, last: -1}
 	for i, v := range cells {
 		if isBlank(v) {
 			continue
+		}
+		if ri.first < 0 {
+			ri.first = i
 		}
 		ri.ne++
 		ri.last = i
@@ -345,7 +360,9 @@ func detectLayout(rows []rawRow) layout {
 		}
 		lay.header = h
 		for g := h; g > 0 && len(lay.groups) < 3; g-- {
-			if rows[g].sep || info[g-1].typed > 0 || info[g-1].ne < 2 {
+			// A group row labels several columns; a single label counts when
+			// it is not in the first column, where titles sit.
+			if rows[g].sep || info[g-1].typed > 0 || info[g-1].ne == 0 || (info[g-1].ne == 1 && info[g-1].first == 0) {
 				break
 			}
 			lay.groups = append([]int{g - 1}, lay.groups...)
@@ -356,8 +373,21 @@ func detectLayout(rows []rawRow) layout {
 		}
 		lay.titles = top
 		lay.width = info[h].last + 1
-		for i := h + 1; i < len(rows); i++ {
-			lay.width = max(lay.width, info[i].last+1)
+		// Columns right of the last label count when at least half the
+		// sampled rows fill them (labels missing from the header); a few
+		// longer rows are ragged.
+		for {
+			filled, n := 0, 0
+			for i := h + 1; i < len(rows); i++ {
+				n++
+				if info[i].last >= lay.width {
+					filled++
+				}
+			}
+			if n == 0 || filled*2 < n {
+				break
+			}
+			lay.width++
 		}
 	} else {
 		lay.titles = lay.data
@@ -482,7 +512,10 @@ func (r *Reader) next() (rawRow, error) {
 	if err != nil {
 		return rawRow{}, err
 	}
-	return rawRow{cells: cells, line: line}, nil
+	// Sheets skip empty rows: a gap in row numbers is a blank row.
+	sep := r.spread && line > r.lastLine+1
+	r.lastLine = line
+	return rawRow{cells: cells, line: line, sep: sep}, nil
 }
 
 // Read returns the next data row, or io.EOF after the last one. A damaged
@@ -513,8 +546,7 @@ func (r *Reader) Read() ([]string, error) {
 		if row.sep {
 			r.sawBlank = true
 		}
-		ne, _ := nonEmpty(row.cells)
-		if ne == 0 {
+		if !hasValue(row.cells) {
 			r.sawBlank = true
 			continue
 		}
@@ -522,11 +554,13 @@ func (r *Reader) Read() ([]string, error) {
 			r.repeated++
 			continue
 		}
-		if r.sawBlank && ne == 1 && r.width >= 3 && len(r.foot) < 100 {
-			// Perhaps a footnote: only known at the end of the table.
-			row.cells = append([]string(nil), row.cells...)
-			r.foot = append(r.foot, row)
-			continue
+		if r.sawBlank && r.width >= 3 && len(r.foot) < 100 {
+			if ne, _ := nonEmpty(row.cells); ne == 1 {
+				// Perhaps a footnote: only known at the end of the table.
+				row.cells = append([]string(nil), row.cells...)
+				r.foot = append(r.foot, row)
+				continue
+			}
 		}
 		r.sawBlank = false
 		if len(r.foot) > 0 {
