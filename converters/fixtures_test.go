@@ -123,7 +123,7 @@ func TestFixtures(t *testing.T) {
 		{file: "subventions_dilcrah_2019_messy_header.csv", format: FormatCSV, encoding: EncodingUTF8, delimiter: ";",
 			tables: []tableFacts{{headerLine: 1, rows: 4, types: map[string]Type{
 				"Identification de l'attributaire*": TypeString, "Date de convention*": TypeDate,
-				"Montant total de la subvention*": TypeInteger,
+				"Montant total de la subvention*":                                   TypeInteger,
 				"Pourcentage du montant de la subvention attribué au bénéficiaire*": TypeNumber}}},
 			warnings: []string{"mojibake"}},
 		{file: "bdpm_cis_specialites_noheader.txt", format: FormatCSV, encoding: EncodingUTF8, delimiter: "tab",

@@ -50,7 +50,7 @@ func Open(path string, opts Options) (*File, error) {
 	}
 	if st.IsDir() {
 		fh.Close()
-		return nil, errorf(KindUnsupported, nil, "%s is a folder, not a file.", path)
+		return nil, errorf(KindUnsupported, nil, "This is a folder, not a file (%s).", path)
 	}
 	head := make([]byte, sniffSize)
 	n, err := io.ReadFull(fh, head)
