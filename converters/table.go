@@ -60,6 +60,9 @@ type rawRow struct {
 	sep   bool // a blank row comes right before it
 }
 
+// maxCells bounds the cells one table may hold.
+const maxCells = 500_000_000
+
 // Reader reads one table row by row, like encoding/csv: Header gives the
 // column labels and Read the next data row, always with len(Header())
 // fields, or io.EOF after the last. Title lines above the header, blank rows,
@@ -82,6 +85,7 @@ type Reader struct {
 	queue    []rawRow
 	foot     []rawRow
 	sawBlank bool
+	cells    int64 // cells returned so far, against maxCells
 	lastLine int // last row number read from a sheet
 	line     int
 	rows     int
@@ -563,6 +567,12 @@ func (r *Reader) Read() ([]string, error) {
 			}
 		}
 		r.sawBlank = false
+		// A few bytes of XML can declare huge repeated rows and columns:
+		// bound the cells a table may expand to.
+		if r.cells += int64(r.width); r.cells > maxCells {
+			r.err = errorf(KindTooLarge, nil, "This table expands to more than %d million cells: it is refused.", maxCells/1_000_000)
+			return nil, r.err
+		}
 		if len(r.foot) > 0 {
 			r.queue = append(r.foot, rawRow{cells: append([]string(nil), row.cells...), line: row.line})
 			r.foot = nil

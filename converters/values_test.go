@@ -112,19 +112,19 @@ func TestParseDate(t *testing.T) {
 
 func TestName(t *testing.T) {
 	tests := map[string]string{
-		"idAttribuant":                        "id_attribuant",
-		"NomAttribuant":                       "nom_attribuant",
-		"COLL_SIRET":                          "coll_siret",
-		"TXCOUVGLO_COM_2014":                  "txcouvglo_com_2014",
-		" Nom attributaire* ":                 "nom_attributaire",
+		"idAttribuant":                         "id_attribuant",
+		"NomAttribuant":                        "nom_attribuant",
+		"COLL_SIRET":                           "coll_siret",
+		"TXCOUVGLO_COM_2014":                   "txcouvglo_com_2014",
+		" Nom attributaire* ":                  "nom_attributaire",
 		"Date de dernière opération sur la DP": "date_de_derniere_operation_sur_la_dp",
-		"N° EJ":                               "n_ej",
-		"Mise en œuvre":                       "mise_en_oeuvre",
-		"% du mt":                             "pct_du_mt",
-		"Montant (€)":                         "montant_eur",
-		"HTMLPage":                            "html_page",
-		"Лист":                                "",
-		"":                                    "",
+		"N° EJ":                                "n_ej",
+		"Mise en œuvre":                        "mise_en_oeuvre",
+		"% du mt":                              "pct_du_mt",
+		"Montant (€)":                          "montant_eur",
+		"HTMLPage":                             "html_page",
+		"Лист":                                 "",
+		"":                                     "",
 	}
 	for in, want := range tests {
 		if got := Name(in); got != want {
