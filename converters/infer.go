@@ -2,6 +2,7 @@ package converters
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -71,6 +72,7 @@ type colState struct {
 	grouped     bool
 	datetime    bool
 	layouts     []string
+	layoutKeys  []int
 }
 
 // Inferrer infers a Table Schema from every row of a table: a column gets a
@@ -184,19 +186,11 @@ func (c *colState) classify(v string) {
 			return
 		}
 		c.datetime = c.datetime || p.hasTime
-		if len(c.layouts) < 3 && !contains(c.layouts, p.layout) {
-			c.layouts = append(c.layouts, p.layout)
+		if k := p.layoutKey(); len(c.layouts) < 3 && !slices.Contains(c.layoutKeys, k) {
+			c.layoutKeys = append(c.layoutKeys, k)
+			c.layouts = append(c.layouts, p.layout())
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 var (

@@ -83,18 +83,19 @@ var ligatures = map[rune]string{'œ': "oe", 'Œ': "oe", 'æ': "ae", 'Æ': "ae", 
 func Names(labels []string) []string {
 	names := make([]string, len(labels))
 	used := map[string]bool{}
+	next := map[string]int{} // next suffix to try for a repeated name
 	for i, l := range labels {
 		n := Name(l)
 		if n == "" {
 			n = "column_" + strconv.Itoa(i+1)
 		}
 		if used[n] {
-			for k := 2; ; k++ {
-				if c := n + "_" + strconv.Itoa(k); !used[c] {
-					n = c
-					break
-				}
+			k := max(next[n], 2)
+			for used[n+"_"+strconv.Itoa(k)] {
+				k++
 			}
+			next[n] = k + 1
+			n += "_" + strconv.Itoa(k)
 		}
 		used[n] = true
 		names[i] = n

@@ -211,7 +211,8 @@ type dateParts struct {
 	hasTime      bool
 	h, mi, sec   int
 	frac, zone   string
-	layout       string // source layout, for reports: "dd/mm/yyyy"…
+	sep          byte // date separator
+	ymd          bool // year first
 	hasSeconds   bool
 	ok           bool
 	twoDigitYear bool
@@ -286,7 +287,7 @@ func parseDate(s string) (p dateParts) {
 		if p.d, ok = atoiN(c); !ok {
 			return dateParts{}
 		}
-		p.layout = "yyyy" + string(sep) + "mm" + string(sep) + "dd"
+		p.ymd = true
 	case len(c) == 4 && len(a) <= 2 && len(b) <= 2:
 		if p.d, ok = atoiN(a); !ok {
 			return dateParts{}
@@ -297,24 +298,48 @@ func parseDate(s string) (p dateParts) {
 		if p.y, ok = atoiN(c); !ok {
 			return dateParts{}
 		}
-		p.layout = "dd" + string(sep) + "mm" + string(sep) + "yyyy"
 	default:
 		return dateParts{}
 	}
 	if p.y < 1000 || p.mo < 1 || p.mo > 12 || p.d < 1 || p.d > daysIn(p.y, p.mo) {
 		return dateParts{}
 	}
-	if timePart != "" {
-		if !parseTime(&p, timePart) {
-			return dateParts{}
-		}
-		p.layout += " hh:mm"
+	if timePart != "" && !parseTime(&p, timePart) {
+		return dateParts{}
+	}
+	p.sep, p.ok = sep, true
+	return p
+}
+
+// layoutKey identifies the way a date is written, cheaply.
+func (p dateParts) layoutKey() int {
+	k := int(p.sep)
+	if p.ymd {
+		k |= 1 << 8
+	}
+	if p.hasTime {
+		k |= 1 << 9
+	}
+	if p.hasSeconds {
+		k |= 1 << 10
+	}
+	return k
+}
+
+// layout describes the way a date is written, for reports: "dd/mm/yyyy"…
+func (p dateParts) layout() string {
+	s := string(p.sep)
+	l := "dd" + s + "mm" + s + "yyyy"
+	if p.ymd {
+		l = "yyyy" + s + "mm" + s + "dd"
+	}
+	if p.hasTime {
+		l += " hh:mm"
 		if p.hasSeconds {
-			p.layout += ":ss"
+			l += ":ss"
 		}
 	}
-	p.ok = true
-	return p
+	return l
 }
 
 func parseTime(p *dateParts, s string) bool {
