@@ -86,7 +86,7 @@ type Reader struct {
 	foot     []rawRow
 	sawBlank bool
 	cells    int64 // cells returned so far, against maxCells
-	lastLine int // last row number read from a sheet
+	lastLine int   // last row number read from a sheet
 	line     int
 	rows     int
 

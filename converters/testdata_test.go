@@ -25,9 +25,6 @@ func TestMessyFiles(t *testing.T) {
 		sheets    int
 		warnings  []string
 	}
-	td := func(name string) func(t *testing.T) string {
-		return func(*testing.T) string { return filepath.Join("testdata", name) }
-	}
 	tests := []fileFacts{
 		{file: "cp1252_semicolon.csv", format: FormatCSV, encoding: EncodingCP1252, delimiter: ";",
 			tables: []tableFacts{{headerLine: 1, rows: 3, types: map[string]Type{
@@ -102,8 +99,6 @@ func TestMessyFiles(t *testing.T) {
 			path := filepath.Join("testdata", tc.file)
 			if tc.path != nil {
 				path = tc.path(t)
-			} else {
-				path = td(tc.file)(t)
 			}
 			rep, err := Inspect(path, Options{})
 			if err != nil {

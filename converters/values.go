@@ -207,15 +207,14 @@ func appendNumber(dst []byte, s string) []byte {
 
 // dateParts is a date or date-time read by parseDate.
 type dateParts struct {
-	y, mo, d     int
-	hasTime      bool
-	h, mi, sec   int
-	frac, zone   string
-	sep          byte // date separator
-	ymd          bool // year first
-	hasSeconds   bool
-	ok           bool
-	twoDigitYear bool
+	y, mo, d   int
+	hasTime    bool
+	h, mi, sec int
+	frac, zone string
+	sep        byte // date separator
+	ymd        bool // year first
+	hasSeconds bool
+	ok         bool
 }
 
 func atoiN(s string) (int, bool) {

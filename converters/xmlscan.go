@@ -434,8 +434,3 @@ func charRef(ent []byte) (rune, bool) {
 	}
 	return rune(n), true
 }
-
-// needsDecode reports whether raw text holds an entity or a CR.
-func needsDecode(raw []byte) bool {
-	return bytes.IndexByte(raw, '&') >= 0 || bytes.IndexByte(raw, '\r') >= 0
-}

@@ -2,7 +2,6 @@ package converters
 
 import (
 	"archive/zip"
-	"fmt"
 	"io"
 	"path"
 	"strings"
@@ -124,5 +123,3 @@ func cellRef(ref []byte) (col, row int, ok bool) {
 	}
 	return col, row, row > 0
 }
-
-func sheetWhat(name string) string { return fmt.Sprintf("sheet %q", name) }
