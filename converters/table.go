@@ -328,6 +328,10 @@ func detectLayout(rows []rawRow) layout {
 		info[i] = infoOf(row.cells)
 		maxNE = max(maxNE, info[i].ne)
 	}
+	if maxNE == 0 {
+		lay.empty, lay.why = true, "it holds only missing-value markers"
+		return lay
+	}
 	if maxNE < 2 && len(rows) < 2 {
 		lay.empty, lay.why = true, "it holds a single value"
 		return lay
@@ -583,7 +587,7 @@ func (r *Reader) Read() ([]string, error) {
 }
 
 func (r *Reader) isHeaderCopy(cells []string) bool {
-	if len(cells) == 0 || strings.TrimSpace(cells[0]) != r.headerKey[0] {
+	if len(cells) == 0 || len(r.headerKey) == 0 || strings.TrimSpace(cells[0]) != r.headerKey[0] {
 		return false
 	}
 	for i, k := range r.headerKey {
