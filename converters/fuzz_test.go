@@ -16,6 +16,7 @@ import (
 // drainReader reads every row and checks the reader's invariants.
 func drainReader(t *testing.T, r *Reader) {
 	t.Helper()
+	r.ReuseRecord = true
 	width := len(r.Header())
 	if len(r.Names()) != width {
 		t.Fatalf("%d names for %d labels", len(r.Names()), width)

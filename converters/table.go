@@ -61,7 +61,10 @@ type rawRow struct {
 }
 
 // maxCells bounds the cells one table may hold.
-const maxCells = 500_000_000
+const (
+	maxCells  = 500_000_000
+	maxPadded = 100_000_000
+)
 
 // Reader reads one table row by row, like encoding/csv: Header gives the
 // column labels and Read the next data row, always with len(Header())
@@ -86,6 +89,7 @@ type Reader struct {
 	foot     []rawRow
 	sawBlank bool
 	cells    int64 // cells returned so far, against maxCells
+	padded   int64 // empty cells added to short rows, against maxPadded
 	lastLine int   // last row number read from a sheet
 	line     int
 	rows     int
@@ -536,6 +540,9 @@ func (r *Reader) Read() ([]string, error) {
 		if len(r.queue) > 0 {
 			row := r.queue[0]
 			r.queue = r.queue[1:]
+			if err := r.charge(row); err != nil {
+				return nil, err
+			}
 			return r.emit(row), nil
 		}
 		row, err := r.next()
@@ -571,19 +578,33 @@ func (r *Reader) Read() ([]string, error) {
 			}
 		}
 		r.sawBlank = false
-		// A few bytes of XML can declare huge repeated rows and columns:
-		// bound the cells a table may expand to.
-		if r.cells += int64(r.width); r.cells > maxCells {
-			r.err = errorf(KindTooLarge, nil, "This table expands to more than %d million cells: it is refused.", maxCells/1_000_000)
-			return nil, r.err
-		}
 		if len(r.foot) > 0 {
 			r.queue = append(r.foot, rawRow{cells: append([]string(nil), row.cells...), line: row.line})
 			r.foot = nil
 			continue
 		}
+		if err := r.charge(row); err != nil {
+			return nil, err
+		}
 		return r.emit(row), nil
 	}
+}
+
+// charge bounds the work a table may cause: a few bytes of XML can declare
+// huge repeated rows and columns, and a wide header over many short lines
+// makes every line a full row of empty values.
+func (r *Reader) charge(row rawRow) error {
+	r.cells += int64(r.width)
+	if n := len(row.cells); n < r.width {
+		r.padded += int64(r.width - n)
+	}
+	switch {
+	case r.cells > maxCells:
+		r.err = errorf(KindTooLarge, nil, "This table expands to more than %d million cells: it is refused.", maxCells/1_000_000)
+	case r.padded > maxPadded:
+		r.err = errorf(KindTooLarge, nil, "This table's rows hold far fewer values than its %d columns (more than %d million empty cells to add): it is probably not a table, or its header line is wrong.", r.width, maxPadded/1_000_000)
+	}
+	return r.err
 }
 
 func (r *Reader) isHeaderCopy(cells []string) bool {
