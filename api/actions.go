@@ -91,15 +91,14 @@ func (s *Server) actionHandler(a *action) gin.HandlerFunc {
 	}
 }
 
-// unroutedAction answers what the action routes did not match: an unknown
-// action, or a write action asked for with GET.
-func (s *Server) unroutedAction(c *gin.Context) {
-	name := c.Param("action")
-	if a, ok := s.actions[name]; ok && !a.read && c.Request.Method == "GET" {
-		s.writeError(c, "", badRequestf("JSON Error: Invalid request. Please use POST method for your request"))
-		return
-	}
-	s.writeError(c, "", badRequestf("Action name not known: %s", name))
+// postOnly answers a write action asked for with GET, as CKAN does.
+func (s *Server) postOnly(c *gin.Context) {
+	s.writeError(c, "", badRequestf("JSON Error: Invalid request. Please use POST method for your request"))
+}
+
+// unknownAction answers an action name that does not exist.
+func (s *Server) unknownAction(c *gin.Context) {
+	s.writeError(c, "", badRequestf("Action name not known: %s", c.Param("action")))
 }
 
 // authenticate reads the API token (Authorization, with or without

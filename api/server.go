@@ -90,18 +90,19 @@ func (s *Server) routes(m *requestMetrics, metricsHandler http.Handler) *gin.Eng
 			r.POST(prefix+a.name, h)
 			if a.read {
 				r.GET(prefix+a.name, h)
+			} else {
+				r.GET(prefix+a.name, s.postOnly)
 			}
 		}
-		// Anything else under the prefix: an unknown action, or a write
-		// action asked for with GET. CKAN answers both with a 400.
-		r.GET(prefix+":action", s.unroutedAction)
-		r.POST(prefix+":action", s.unroutedAction)
+		// Any other name under the prefix is an unknown action.
+		r.GET(prefix+":action", s.unknownAction)
+		r.POST(prefix+":action", s.unknownAction)
 	}
 	return r
 }
 
 func apiVersion(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"version": 3})
+	writeJSON(c, http.StatusOK, map[string]int{"version": 3})
 }
 
 func (s *Server) healthz(c *gin.Context) {

@@ -200,19 +200,31 @@ func (p *parser) parseOr() (Query, error) {
 
 func (p *parser) parseAnd() (Query, error) {
 	var clauses []Query
+	afterAnd := false
 	for {
 		p.skipSpace()
 		if p.eof() || p.peek() == ')' {
+			if afterAnd {
+				return nil, p.errorf("AND needs a term on each side")
+			}
 			break
 		}
 		save := p.pos
 		if p.operator("OR", "||") {
+			if afterAnd {
+				return nil, p.errorf("AND needs a term on each side")
+			}
 			p.pos = save
 			break
 		}
 		if p.operator("AND", "&&") {
+			if len(clauses) == 0 || afterAnd {
+				return nil, p.errorf("AND needs a term on each side")
+			}
+			afterAnd = true
 			continue
 		}
+		afterAnd = false
 		c, err := p.parseUnary()
 		if err != nil {
 			return nil, err

@@ -315,7 +315,7 @@ func findDataset(tx *gorm.DB, idOrName string) (*catalog.Dataset, error) {
 	}
 	var rows []datasetRow
 	err := tx.Where("id = ? OR name = ?", idOrName, idOrName).
-		Order(clause.Expr{SQL: "CASE WHEN id = ? THEN 0 WHEN state = 'deleted' THEN 2 ELSE 1 END, metadata_modified DESC", Vars: []any{idOrName}}).
+		Order(clause.OrderBy{Expression: clause.Expr{SQL: "CASE WHEN id = ? THEN 0 WHEN state = 'deleted' THEN 2 ELSE 1 END, metadata_modified DESC", Vars: []any{idOrName}}}).
 		Limit(1).Find(&rows).Error
 	if err != nil {
 		return nil, err
