@@ -17,12 +17,12 @@ func richDataset(name string) map[string]any {
 		"version": "1.0", "author": "Service finances", "author_email": "finances@ville-a.fr",
 		"maintainer": "Direction du numérique", "maintainer_email": "numerique@ville-a.fr",
 		"license_id": "lov2", "private": false,
-		"tags": []any{map[string]any{"name": "subventions"}, map[string]any{"name": "associations"}},
-		"extras": []any{map[string]any{"key": "source", "value": "Logiciel Grand Angle"}},
+		"tags":      []any{map[string]any{"name": "subventions"}, map[string]any{"name": "associations"}},
+		"extras":    []any{map[string]any{"key": "source", "value": "Logiciel Grand Angle"}},
 		"frequency": "annual", "temporal_start": "2024-01-01", "temporal_end": "2024-12-31",
-		"spatial_uri": "https://www.insee.fr/fr/metadonnees/geographie/commune/13004",
-		"spatial":     `{"type": "Polygon", "coordinates": [[[4.5, 43.5], [4.8, 43.5], [4.8, 43.8], [4.5, 43.5]]]}`,
-		"theme":       []any{"ECON", "http://publications.europa.eu/resource/authority/data-theme/GOVE"},
+		"spatial_uri":  "https://www.insee.fr/fr/metadonnees/geographie/commune/13004",
+		"spatial":      `{"type": "Polygon", "coordinates": [[[4.5, 43.5], [4.8, 43.5], [4.8, 43.8], [4.5, 43.5]]]}`,
+		"theme":        []any{"ECON", "http://publications.europa.eu/resource/authority/data-theme/GOVE"},
 		"contact_name": "Mairie d'Arles", "contact_email": "opendata@ville-a.fr",
 		"resources": []any{
 			map[string]any{"url": "https://www.ville-a.fr/files/subventions-2024.csv", "name": "Subventions 2024", "description": "Fichier CSV", "resource_type": "file"},
@@ -52,7 +52,7 @@ func TestPackageCreateAndShow(t *testing.T) {
 				"type": "dataset", "state": "active", "private": false, "license_id": "lov2",
 				"license_title": "Licence Ouverte / Open Licence version 2.0", "isopen": true,
 				"license_url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence",
-				"owner_org": h.orgA.ID, "num_tags": 2.0, "num_resources": 2.0,
+				"owner_org":   h.orgA.ID, "num_tags": 2.0, "num_resources": 2.0,
 				"author_email": "finances@ville-a.fr", "url": "https://www.ville-a.fr/subventions",
 				"notes": "Montants **versés** en 2024.", "version": "1.0",
 			}
@@ -79,9 +79,9 @@ func TestPackageCreateAndShow(t *testing.T) {
 				"source":         "Logiciel Grand Angle",
 				"frequency":      "http://publications.europa.eu/resource/authority/frequency/ANNUAL",
 				"temporal_start": "2024-01-01", "temporal_end": "2024-12-31",
-				"spatial_uri":   "https://www.insee.fr/fr/metadonnees/geographie/commune/13004",
-				"theme":         `["http://publications.europa.eu/resource/authority/data-theme/ECON","http://publications.europa.eu/resource/authority/data-theme/GOVE"]`,
-				"contact_name":  "Mairie d'Arles", "contact_email": "opendata@ville-a.fr",
+				"spatial_uri":  "https://www.insee.fr/fr/metadonnees/geographie/commune/13004",
+				"theme":        `["http://publications.europa.eu/resource/authority/data-theme/ECON","http://publications.europa.eu/resource/authority/data-theme/GOVE"]`,
+				"contact_name": "Mairie d'Arles", "contact_email": "opendata@ville-a.fr",
 			}
 			for k, want := range wantExtras {
 				if ex[k] != want {
