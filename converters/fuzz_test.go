@@ -103,7 +103,7 @@ func FuzzCSVParser(f *testing.F) {
 				want = append(want, rec)
 			}
 		}
-		p := newCSVParser(strings.NewReader(in), ',', true, 1<<20)
+		p := newCSVParser(strings.NewReader(in), ',', false, 1<<20) // no UTF-8 repair: encoding/csv keeps bytes
 		var got [][]string
 		for {
 			rec, err := p.readRecord()
