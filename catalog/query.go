@@ -408,7 +408,9 @@ func (p *parser) readPhrase() (string, error) {
 // readWord reads an unquoted term up to a space, a parenthesis or a quote.
 // Backslash escapes the next character; unescaped * and ? are wildcards.
 func (p *parser) readWord() (word string, wildcard bool, err error) {
-	var b strings.Builder
+	// literal is the word unescaped; pattern keeps \* \? and \\ escaped so
+	// that storage can tell a literal star from a wildcard.
+	var literal, pattern strings.Builder
 	for !p.eof() {
 		r := p.peek()
 		if unicode.IsSpace(r) || r == '(' || r == ')' || r == '"' {
@@ -423,24 +425,25 @@ func (p *parser) readWord() (word string, wildcard bool, err error) {
 			e := p.peek()
 			p.pos++
 			if e == '*' || e == '?' || e == '\\' {
-				// Keep wildcard characters escaped so storage can tell
-				// a literal star from a wildcard.
-				b.WriteRune('\\')
+				pattern.WriteRune('\\')
 			}
-			b.WriteRune(e)
+			pattern.WriteRune(e)
+			literal.WriteRune(e)
 		case '*', '?':
 			wildcard = true
-			b.WriteRune(r)
+			pattern.WriteRune(r)
+			literal.WriteRune(r)
 		case '[', ']', '{', '}', '^', '~':
 			return "", false, p.errorf("character %q must be escaped with a backslash or quoted", string(r))
 		default:
-			b.WriteRune(r)
+			pattern.WriteRune(r)
+			literal.WriteRune(r)
 		}
 	}
-	if !wildcard {
-		return strings.ReplaceAll(b.String(), `\\`, `\`), false, nil
+	if wildcard {
+		return pattern.String(), true, nil
 	}
-	return b.String(), true, nil
+	return literal.String(), false, nil
 }
 
 func (p *parser) parseRange(field string, kind FieldKind) (Query, error) {
