@@ -12,11 +12,11 @@ func TestValidateName(t *testing.T) {
 		"budget-2024": "", "ab": "", "a_b": "", strings.Repeat("a", 100): "",
 		"": "Missing value", "a": "Must be at least 2 characters long",
 		strings.Repeat("a", 101): "Name must be a maximum of 100 characters long",
-		"Budget": "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_",
-		"été":    "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_",
-		"a b":    "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_",
-		"../x":   "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_",
-		"edit":   `Name "edit" is reserved`,
+		"Budget":                 "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_",
+		"été":                    "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_",
+		"a b":                    "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_",
+		"../x":                   "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_",
+		"edit":                   `Name "edit" is reserved`,
 	} {
 		fe := catalog.FieldErrors{}
 		catalog.ValidateName(fe, "name", name)
@@ -31,7 +31,7 @@ func TestNormalizeFrequency(t *testing.T) {
 	for in, want := range map[string]string{
 		"MONTHLY": "MONTHLY", "monthly": "MONTHLY", "annual": "ANNUAL", "punctual": "NEVER",
 		"semiannual": "ANNUAL_2", "continuous": "UPDATE_CONT", "irregular": "IRREG",
-		"http://publications.europa.eu/resource/authority/frequency/WEEKLY":  "WEEKLY",
+		"http://publications.europa.eu/resource/authority/frequency/WEEKLY": "WEEKLY",
 		"https://publications.europa.eu/resource/authority/frequency/DAILY": "DAILY",
 	} {
 		got, ok := catalog.NormalizeFrequency(in)

@@ -149,9 +149,12 @@ func TestNotFoundIsAnError(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
 		ds, _ := setup(t, db)
 		for name, err := range map[string]error{
-			"dataset":      func() error { _, err := ds.FindDataset(sysadmin, "absent"); return err }(),
-			"resource":     func() error { _, err := ds.FindResource(sysadmin, "absent"); return err }(),
-			"organization": func() error { _, err := storage.NewOrganizationService(db).FindOrganization(sysadmin, "absent"); return err }(),
+			"dataset":  func() error { _, err := ds.FindDataset(sysadmin, "absent"); return err }(),
+			"resource": func() error { _, err := ds.FindResource(sysadmin, "absent"); return err }(),
+			"organization": func() error {
+				_, err := storage.NewOrganizationService(db).FindOrganization(sysadmin, "absent")
+				return err
+			}(),
 		} {
 			var ce *catalog.Error
 			if !errors.As(err, &ce) || ce.Kind != catalog.KindNotFound {
