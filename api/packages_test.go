@@ -263,9 +263,9 @@ func TestPackageUpdate(t *testing.T) {
 		// Full replace: fields left out are cleared, resources are kept
 		// when the list is left out.
 		d := mustOK(t, h.post("package_update", h.editorA, map[string]any{
-			"id": created["id"], "title": "Nouveau titre", "owner_org": "ville-a",
+			"id": created["id"], "title": "Nouveau titre",
 		})).resultMap()
-		if d["title"] != "Nouveau titre" || d["name"] != "a-jour" || d["notes"] != nil || d["license_id"] != nil || d["num_tags"] != 0.0 || len(d["extras"].([]any)) != 0 {
+		if d["title"] != "Nouveau titre" || d["name"] != "a-jour" || d["owner_org"] != h.orgA.ID || d["notes"] != nil || d["license_id"] != nil || d["num_tags"] != 0.0 || len(d["extras"].([]any)) != 0 {
 			t.Errorf("package_update did not replace: %v", d)
 		}
 		if d["num_resources"] != 2.0 {

@@ -40,8 +40,13 @@ func (s *Server) packageUpdate(ctx context.Context, p *params) (any, error) {
 	}
 	d, err := s.svc.Datasets.UpdateDataset(ctx, id, func(cur *catalog.Dataset) error {
 		m := p.m
+		// A package_update by id may leave out the name and organisation:
+		// they stay as they are rather than failing as missing.
 		if _, ok := m["name"]; !ok {
-			m["name"] = cur.Name // a package_update by id may leave the name out
+			m["name"] = cur.Name
+		}
+		if _, ok := m["owner_org"]; !ok {
+			m["owner_org"] = cur.OwnerOrg
 		}
 		next, err := decodeDataset(m, cur)
 		if err != nil {
