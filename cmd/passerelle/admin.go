@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/passerelle/passerelle/catalog"
@@ -44,8 +45,22 @@ type tokenCmd struct {
 type tokenCreateCmd struct {
 	storageFlags
 	Name     string `required:"" help:"Label of the token, e.g. the person or script using it."`
-	Org      string `help:"Organisation (name or id) whose datasets the token may write." xor:"scope" required:""`
-	Sysadmin bool   `help:"Make a sysadmin token, which may do everything." xor:"scope" required:""`
+	Org      string `help:"Organisation (name or id) whose datasets the token may write; or --sysadmin." placeholder:"ORG"`
+	Sysadmin bool   `help:"Make a sysadmin token, which may do everything; or --org."`
+}
+
+// Validate checks that the token has exactly one scope. It looks at the
+// values rather than letting kong's xor tag do it, which counts a flag as
+// given as soon as its variable exists, so that PASSERELLE_SYSADMIN=false
+// or an empty PASSERELLE_ORG clashed with the other flag.
+func (c *tokenCreateCmd) Validate() error {
+	switch {
+	case c.Org == "" && !c.Sysadmin:
+		return errors.New("missing scope: give --org ORG for an organisation editor or --sysadmin")
+	case c.Org != "" && c.Sysadmin:
+		return errors.New("--org and --sysadmin can't be used together: a token is either an organisation editor or a sysadmin")
+	}
+	return nil
 }
 
 func (c *tokenCreateCmd) Run(e *env) error {
