@@ -104,13 +104,36 @@ func defaultBaseURL(addr net.Addr) string {
 }
 
 type healthcheckCmd struct {
-	URL string `help:"Health endpoint to query." default:"http://127.0.0.1:8080/healthz"`
+	Addr string `help:"Address the server listens on, as given to serve." default:":8080"`
+	URL  string `help:"Health endpoint to query (default: /healthz on the loopback side of --addr)."`
+}
+
+// healthURL is the endpoint to query: --url, else /healthz at --addr, with
+// an unspecified host (":8080", "0.0.0.0:8080") asked on 127.0.0.1. It
+// follows PASSERELLE_ADDR so that a container's health check keeps working
+// when the operator changes the port.
+func (c *healthcheckCmd) healthURL() (string, error) {
+	if c.URL != "" {
+		return c.URL, nil
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return "", fmt.Errorf("health check: address %q: %w", c.Addr, err)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/healthz", nil
 }
 
 func (c *healthcheckCmd) Run(e *env) error {
+	u, err := c.healthURL()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}
@@ -120,7 +143,7 @@ func (c *healthcheckCmd) Run(e *env) error {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("health check: %s answered %s", c.URL, resp.Status)
+		return fmt.Errorf("health check: %s answered %s", u, resp.Status)
 	}
 	return nil
 }
