@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -113,9 +114,23 @@ func (p *csvParser) readRecord() ([]string, error) {
 		return nil, err
 	}
 	p.recLine = p.line
+	comma := p.comma
+	if bytes.IndexByte(line, '"') < 0 {
+		// Fast path, most lines: no quote, split one string in place.
+		str := string(line[:len(line)-lengthNL(line)])
+		p.fields = p.fields[:0]
+		for {
+			i := strings.IndexByte(str, comma)
+			if i < 0 {
+				p.fields = append(p.fields, str)
+				return p.fields, nil
+			}
+			p.fields = append(p.fields, str[:i])
+			str = str[i+1:]
+		}
+	}
 	p.recordBuf = p.recordBuf[:0]
 	p.fieldEnds = p.fieldEnds[:0]
-	comma := p.comma
 parseField:
 	for {
 		if len(line) == 0 || line[0] != '"' {

@@ -44,9 +44,10 @@ func (w *Writer) Write(row []string) error {
 	if len(row) != len(w.fields) {
 		return fmt.Errorf("normalised row has %d fields, schema has %d", len(row), len(w.fields))
 	}
+	b := w.buf[:0]
 	for i, v := range row {
 		if i > 0 {
-			w.w.WriteByte(',')
+			b = append(b, ',')
 		}
 		if v == "" {
 			continue
@@ -56,88 +57,96 @@ func (w *Writer) Write(row []string) error {
 			if isMissing(v) || (v[0] <= ' ' || v[len(v)-1] <= ' ') && isMissing(trimSpace(v)) {
 				continue
 			}
-			w.writeField(v)
+			b = appendField(b, v)
 			continue
 		}
 		tv := trimSpace(v)
 		if isMissing(tv) {
 			continue
 		}
-		out, ok := w.convert(t, tv)
+		out, ok := appendValue(b, t, tv)
 		if !ok {
 			w.invalid++
-			w.writeField(v)
+			b = appendField(b, v)
 			continue
 		}
-		w.w.Write(out)
+		b = out
 	}
+	b = append(b, '\r', '\n')
+	w.buf = b
 	w.rows++
-	_, err := w.w.WriteString("\r\n")
+	_, err := w.w.Write(b)
 	return err
 }
 
-// convert renders a trimmed non-missing value of type t, or reports that it
-// does not fit t.
-func (w *Writer) convert(t Type, v string) ([]byte, bool) {
-	b := w.buf[:0]
-	defer func() { w.buf = b[:0] }()
+// appendValue appends a trimmed non-missing value of type t in normalised
+// form, or reports that it does not fit t.
+func appendValue(b []byte, t Type, v string) ([]byte, bool) {
 	switch t {
 	case TypeInteger, TypeNumber:
 		ni := scanNumber(v)
 		if !ni.ok || (t == TypeInteger && !ni.integer) {
-			return nil, false
+			return b, false
 		}
 		if ni.plain {
-			b = append(b, v...)
-		} else {
-			b = appendNumber(b, v)
+			return append(b, v...), true
 		}
+		return appendNumber(b, v), true
 	case TypeDate, TypeDatetime:
 		p := parseDate(v)
-		if !p.ok {
-			return nil, false
+		if !p.ok || (t == TypeDate && p.hasTime) {
+			return b, false
 		}
 		if t == TypeDate {
-			if p.hasTime {
-				return nil, false
-			}
-			b = appendISODate(b, p)
-		} else {
-			b = appendISODatetime(b, p)
+			return appendISODate(b, p), true
 		}
+		return appendISODatetime(b, p), true
 	case TypeBoolean:
 		k, val := boolKind(v)
-		if k == 0 {
-			return nil, false
+		switch {
+		case k == 0:
+			return b, false
+		case val:
+			return append(b, "true"...), true
 		}
-		if val {
-			b = append(b, "true"...)
-		} else {
-			b = append(b, "false"...)
-		}
-	default:
-		return nil, false
+		return append(b, "false"...), true
 	}
-	return b, true
+	return b, false
 }
 
-func (w *Writer) writeField(s string) {
-	if !strings.ContainsAny(s, ",\"\r\n") {
-		w.w.WriteString(s)
-		return
+// needsQuotes reports whether a field holds a comma, a quote or a line end.
+func needsQuotes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ',', '"', '\r', '\n':
+			return true
+		}
 	}
-	w.w.WriteByte('"')
+	return false
+}
+
+// appendField appends s, quoted as RFC 4180 asks when needed.
+func appendField(b []byte, s string) []byte {
+	if !needsQuotes(s) {
+		return append(b, s...)
+	}
+	b = append(b, '"')
 	for {
 		i := strings.IndexByte(s, '"')
 		if i < 0 {
-			w.w.WriteString(s)
+			b = append(b, s...)
 			break
 		}
-		w.w.WriteString(s[:i+1])
-		w.w.WriteByte('"')
+		b = append(b, s[:i+1]...)
+		b = append(b, '"')
 		s = s[i+1:]
 	}
-	w.w.WriteByte('"')
+	return append(b, '"')
+}
+
+func (w *Writer) writeField(s string) {
+	w.buf = appendField(w.buf[:0], s)
+	w.w.Write(w.buf)
 }
 
 // Flush writes any buffered data to the underlying writer.

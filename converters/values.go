@@ -253,7 +253,7 @@ func parseDate(s string) (p dateParts) {
 		return p
 	}
 	datePart, timePart := s, ""
-	if i := strings.IndexAny(s, "T "); i >= 0 {
+	if i := indexTimeSep(s); i >= 0 {
 		datePart, timePart = s[:i], s[i+1:]
 		if timePart == "" {
 			return p
@@ -339,6 +339,17 @@ func (p dateParts) layout() string {
 		}
 	}
 	return l
+}
+
+// indexTimeSep returns the index of the 'T' or space between a date and
+// a time, or -1.
+func indexTimeSep(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 'T' || s[i] == ' ' {
+			return i
+		}
+	}
+	return -1
 }
 
 func parseTime(p *dateParts, s string) bool {
