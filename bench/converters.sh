@@ -62,7 +62,13 @@ print("%s\t%.3f\t%.3f" % (sys.argv[2], r[0]["median"], r[1]["median"]))
 PY
   tail -1 "$results"
 }
-rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/{printf "%.1f", $2/1024}'; }
+# rss CMD…: median peak RSS in MiB over 3 runs (one run can catch the GC
+# behind on a loaded machine).
+rss() {
+  for _ in 1 2 3; do
+    /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/{print $2}'
+  done | sort -n | sed -n 2p | awk '{printf "%.1f", $1/1024}'
+}
 
 echo "== CSV M: schema"
 bin/converters -mode inspect -schema m.schema.json m.csv
