@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark the converters package against reference tools on the same
 # inputs, in the same run (issue 3 targets; method of
-# shared/research/perf-anchors.md: hyperfine medians of whole-process runs,
-# peak RSS from /usr/bin/time -v).
+# shared/research/perf-anchors.md: medians of whole-process runs, here
+# paired A/B runs alternated; peak RSS from /usr/bin/time -v).
 #
 #   bash bench/converters.sh [-L] [-q] [WORKDIR]
 #
@@ -11,7 +11,7 @@
 #   WORKDIR   scratch folder for data and binaries (default /tmp/convbench);
 #             nothing is written into the repository.
 #
-# Needs: go, python3, hyperfine, xlsx2csv, /usr/bin/time (installed with
+# Needs: go, python3, xlsx2csv, /usr/bin/time (installed with
 # apt-get when missing and running as root).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +25,6 @@ W=${1:-/tmp/convbench}
 mkdir -p "$W/bin"
 
 need=()
-command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v xlsx2csv >/dev/null || need+=(xlsx2csv)
 [ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
@@ -40,9 +39,9 @@ echo "== build"
 cd "$W"
 G=bin/benchgen
 if [ $QUICK = 1 ]; then
-  M=20000 LR=100000 X=4000 R="-r 1" R3="-r 1" WU="-w 0"
+  M=20000 LR=100000 X=4000 R=1 R3=1
 else
-  M=1000000 LR=5000000 X=200000 R="-r 5" R3="-r 3" WU="-w 1"
+  M=1000000 LR=5000000 X=200000 R=7 R3=3
 fi
 [ -f m.csv ]      || $G -rows $M -format csv -out m.csv
 [ -f m.xlsx ]     || $G -rows $X -format xlsx -out m.xlsx
@@ -51,14 +50,25 @@ if [ $L = 1 ]; then [ -f l.csv ] || $G -rows $LR -format csv -out l.csv; fi
 
 results=$W/results.tsv
 : > "$results"
-# hf NAME REF_CMD OUR_CMD RUNS: medians of both commands, alternated in one call
+# hf NAME REF_CMD OUR_CMD RUNS: one warm-up each, then RUNS pairs run
+# alternately (reference, ours, reference, ours…), so that load from other
+# work on the machine hits both alike; prints the median wall time of each
+# and the median of the per-pair ratios.
 hf() {
-  local name=$1 ref=$2 ours=$3 runs=$4
-  hyperfine --style basic -N $WU $runs --export-json "$W/$name.json" "$ref" "$ours" >/dev/null
-  python3 - "$W/$name.json" "$name" >>"$results" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-print("%s\t%.3f\t%.3f" % (sys.argv[2], r[0]["median"], r[1]["median"]))
+  python3 - "$1" "$2" "$3" "$4" >>"$results" <<'PY'
+import shlex, statistics, subprocess, sys, time
+name, ref, ours, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def run(cmd):
+    t = time.perf_counter()
+    subprocess.run(shlex.split(cmd), check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+if runs > 1:
+    run(ref), run(ours)
+pairs = [(run(ref), run(ours)) for _ in range(runs)]
+r = statistics.median(p[0] for p in pairs)
+o = statistics.median(p[1] for p in pairs)
+ratio = statistics.median(p[0] / p[1] for p in pairs)
+print("%s\t%.3f\t%.3f\t%.2f" % (name, r, o, ratio))
 PY
   tail -1 "$results"
 }
@@ -98,7 +108,7 @@ RSS_X2C_SST=$(rss xlsx2csv -d ';' m-sst.xlsx x2c.csv)
 rm -f copy.csv norm.csv x2c.csv
 
 echo
-echo "== Results (median wall time; ratio = reference time / our time, i.e. our speed relative to the reference)"
+echo "== Results (median wall times; ratio = median over pairs of reference time / our time: our speed relative to the reference)"
 python3 - "$results" <<PY
 import sys
 targets = {
@@ -106,17 +116,16 @@ targets = {
   "csv_m_norm":  ("CSV M normalising pass vs encoding/csv read+write (b3)", 0.7, None),
   "csv_l_infer": ("CSV L sniff+inference vs encoding/csv read (b1)", 0.4, None),
   "csv_l_norm":  ("CSV L normalising pass vs encoding/csv read+write (b3)", 0.7, None),
-  "xlsx_inline": ("XLSX 200k inline strings -> normalised CSV vs xlsx2csv", 1.0, 1.5),
-  "xlsx_sst":    ("XLSX 200k shared strings -> normalised CSV vs xlsx2csv", 1.0, 1.5),
+  "xlsx_inline": ("XLSX inline strings -> normalised CSV vs xlsx2csv", 1.0, 1.5),
+  "xlsx_sst":    ("XLSX shared strings -> normalised CSV vs xlsx2csv", 1.0, 1.5),
 }
-print("%-58s %9s %9s %7s %8s" % ("benchmark", "ref s", "ours s", "ratio", "target"))
+print("%-56s %8s %8s %7s  %s" % ("benchmark", "ref s", "ours s", "ratio", "target"))
 for line in open(sys.argv[1]):
-    name, ref, ours = line.split()
+    name, ref, ours, ratio = line.split()
     label, tgt, stretch = targets[name]
-    ratio = float(ref) / float(ours)
     t = ">= %.1fx" % tgt + (" (stretch %.1fx)" % stretch if stretch else "")
-    ok = "ok" if ratio >= tgt else "MISSED"
-    print("%-58s %9s %9s %6.2fx %s %s" % (label, ref, ours, ratio, t, ok))
+    ok = "ok" if float(ratio) >= tgt else "MISSED"
+    print("%-56s %8s %8s %6sx  %s %s" % (label, ref, ours, ratio, t, ok))
 PY
 echo
 echo "Peak RSS (MiB): CSV M inference ${RSS_M_INFER}, normalising ${RSS_M_NORM} (encoding/csv b1: ${RSS_M_B1})"
