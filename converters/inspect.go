@@ -122,7 +122,7 @@ func inspectTable(f *File, i int) (*TableReport, error) {
 	}
 	return &TableReport{
 		HeaderLine: r.HeaderLine(),
-		HeaderRows: r.headerRows,
+		HeaderRows: r.HeaderRows(),
 		Rows:       r.Rows(),
 		Columns:    in.Columns(),
 		Schema:     in.Schema(),

@@ -113,6 +113,10 @@ func (r *Reader) Names() []string { return r.names }
 // 0 when the table has none and its columns got generated names.
 func (r *Reader) HeaderLine() int { return r.headerLine }
 
+// HeaderRows returns how many rows the header spans: 1, more for a header
+// whose group labels sit on rows above (merged cells), 0 without a header.
+func (r *Reader) HeaderRows() int { return r.headerRows }
+
 // Line returns the line or row number where the last row returned by Read
 // starts.
 func (r *Reader) Line() int { return r.line }
