@@ -41,6 +41,7 @@ type cli struct {
 	Serve   serveCmd   `cmd:"" help:"Run the HTTP server (CKAN API)."`
 	Org     orgCmd     `cmd:"" help:"Manage organisations."`
 	Token   tokenCmd   `cmd:"" help:"Manage API tokens."`
+	Inspect inspectCmd `cmd:"" help:"Show what Passerelle finds in a spreadsheet: format, encoding, delimiter, header, sheets, column types."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 
 	Healthcheck healthcheckCmd `cmd:"" hidden:"" help:"Exit 0 when a local server answers /healthz (for container health checks)."`
