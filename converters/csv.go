@@ -54,7 +54,10 @@ func newCSVParser(r io.Reader, comma byte, checkUTF8 bool, maxRecord int) *csvPa
 }
 
 func (p *csvParser) tooLarge() error {
-	return errorf(KindTooLarge, nil, "Line %d starts a record longer than %d MB: a quote is probably never closed, or the file is not a table.", p.recLine, p.maxRecord>>20)
+	return errorf(KindTooLarge, nil,
+		"Line %d starts a record longer than %d MB: a quote is probably never closed, or the file is not a table.",
+		"La ligne %d commence un enregistrement de plus de %d Mo : un guillemet n'est sans doute jamais refermé, ou le fichier n'est pas un tableau.",
+		p.recLine, p.maxRecord>>20)
 }
 
 // readLine returns the next physical line with its end normalised to "\n"
@@ -390,19 +393,23 @@ func (s *csvSource) close() error {
 }
 
 // notes reports what the parser had to forgive.
-func (s *csvSource) notes() []string {
-	var w []string
+func (s *csvSource) notes() []warning {
+	var w []warning
 	if s.p.badBytes > 0 {
-		w = append(w, fmt.Sprintf("%d bytes were not valid UTF-8 and were read as Windows-1252", s.p.badBytes))
+		w = append(w, warnf("%d bytes were not valid UTF-8 and were read as Windows-1252",
+			"%d octet(s) non valide(s) en UTF-8, lu(s) en Windows-1252", s.p.badBytes))
 	}
 	if s.u16 != nil && s.u16.invalid > 0 {
-		w = append(w, fmt.Sprintf("%d invalid UTF-16 sequences (unpaired surrogates or a dangling byte) were replaced by U+FFFD", s.u16.invalid))
+		w = append(w, warnf("%d invalid UTF-16 sequences (unpaired surrogates or a dangling byte) were replaced by U+FFFD",
+			"%d séquence(s) UTF-16 non valide(s) (caractère incomplet ou octet isolé) remplacée(s) par U+FFFD", s.u16.invalid))
 	}
 	if s.p.badQuotes > 0 {
-		w = append(w, fmt.Sprintf("%d quoted fields had text after their closing quote; it was kept", s.p.badQuotes))
+		w = append(w, warnf("%d quoted fields had text after their closing quote; it was kept",
+			"%d champ(s) entre guillemets suivi(s) de texte après le guillemet fermant : ce texte a été conservé", s.p.badQuotes))
 	}
 	if s.p.unclosed > 0 {
-		w = append(w, "a quoted field was still open at the end of the file")
+		w = append(w, warnf("a quoted field was still open at the end of the file",
+			"un champ entre guillemets n'était pas refermé à la fin du fichier"))
 	}
 	return w
 }

@@ -7,7 +7,8 @@
 //
 //   - DetectFormat tells the format from the content (an ODS named .xls is
 //     ODS) and refuses PDF, images, legacy XLS, HTML and other non-tables
-//     with an *Error whose message tells the agent what to do.
+//     with an *Error whose message, in English (Msg) and French (MsgFR),
+//     tells the agent what to do.
 //   - Open prepares a file: for text, encoding (UTF-8, UTF-16, Windows-1252,
 //     ISO-8859-1/15; a BOM is not trusted blindly) and delimiter (, ; tab |);
 //     for workbooks, the list of sheets. File.Table returns a Reader for one

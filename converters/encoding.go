@@ -31,8 +31,8 @@ const (
 // encodingGuess is what sniffEncoding found at the start of a text file.
 type encodingGuess struct {
 	name string
-	bom  int    // bytes of byte-order mark to skip
-	warn string // set when the file contradicts itself
+	bom  int     // bytes of byte-order mark to skip
+	warn warning // set when the file contradicts itself
 }
 
 // sniffEncoding detects the encoding of a text file from its first bytes. A
@@ -50,7 +50,8 @@ func sniffEncoding(sample []byte, atEOF bool) encodingGuess {
 		}
 		g := eightBit(body)
 		g.bom = len(bomUTF8)
-		g.warn = "the file starts with a UTF-8 byte-order mark but its text is " + g.name + ": read as " + g.name
+		g.warn = warnf("the file starts with a UTF-8 byte-order mark but its text is %s: read as %s",
+			"le fichier commence par une marque d'ordre des octets (BOM) UTF-8 mais son texte est en %s : il a été lu en %s", g.name, g.name)
 		return g
 	case bytes.HasPrefix(sample, []byte(bomUTF16LE)):
 		return encodingGuess{name: EncodingUTF16LE, bom: 2}

@@ -41,7 +41,9 @@ func (k Kind) String() string {
 type Error struct {
 	Kind Kind
 	Msg  string
-	Err  error
+	// MsgFR is the same sentence in French.
+	MsgFR string
+	Err   error
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -52,8 +54,55 @@ func (e *Error) Unwrap() error { return e.Err }
 // no table (empty, a single stray cell, an export notice).
 var ErrNoTable = errors.New("no table")
 
-func errorf(kind Kind, cause error, format string, args ...any) *Error {
-	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...), Err: cause}
+// errorf builds an *Error from an English and a French format that take the
+// same arguments; a phrase argument gives each sentence its own language.
+func errorf(kind Kind, cause error, en, fr string, args ...any) *Error {
+	return &Error{Kind: kind, Msg: sprintf(en, false, args), MsgFR: sprintf(fr, true, args), Err: cause}
+}
+
+// phrase is a piece of a message in English and French, passed as an
+// argument to errorf or warnf so that each sentence gets its own language.
+type phrase struct{ en, fr string }
+
+// sprintf formats args in one language: phrases become their English or
+// French text.
+func sprintf(format string, fr bool, args []any) string {
+	local := make([]any, len(args))
+	for i, a := range args {
+		if p, ok := a.(phrase); ok {
+			a = p.en
+			if fr {
+				a = p.fr
+			}
+		}
+		local[i] = a
+	}
+	return fmt.Sprintf(format, local...)
+}
+
+// warning is something a reader noticed and worked around, in English and
+// French: lower case, no final period.
+type warning phrase
+
+func warnf(en, fr string, args ...any) warning {
+	return warning{en: sprintf(en, false, args), fr: sprintf(fr, true, args)}
+}
+
+// english and french return the warnings in one language, nil for none.
+func english(ws []warning) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.en)
+	}
+	return out
+}
+
+func french(ws []warning) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.fr)
+	}
+	return out
 }
 
 // AsError returns the *Error in err's chain, if any.

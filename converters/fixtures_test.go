@@ -159,6 +159,7 @@ func TestFixtures(t *testing.T) {
 					t.Errorf("no warning %q in %q", w, allWarnings(rep))
 				}
 			}
+			checkWarningsFR(t, rep)
 		})
 	}
 }
@@ -175,6 +176,7 @@ func TestFixtureLegacyXLS(t *testing.T) {
 	if want := "save it as XLSX or ODS"; !strings.Contains(e.Msg, want) {
 		t.Errorf("message %q does not say %q", e.Msg, want)
 	}
+	checkFrench(t, e)
 }
 
 // An ODS file named .xls is read as ODS: the format comes from the content.

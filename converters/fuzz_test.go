@@ -54,8 +54,12 @@ func drainReader(t *testing.T, r *Reader) {
 
 func checkOpenErr(t *testing.T, err error) {
 	t.Helper()
-	if _, ok := AsError(err); !ok {
+	e, ok := AsError(err)
+	if !ok {
 		t.Fatalf("error %v (%T) is not an *Error", err, err)
+	}
+	if e.MsgFR == "" {
+		t.Fatalf("error %q has no French message", e.Msg)
 	}
 }
 
@@ -201,7 +205,7 @@ func readBook(t *testing.T, wb workbook, err error) {
 			checkOpenErr(t, err)
 			continue
 		}
-		r, err := newReader(src, true, "sheet", Options{})
+		r, err := newReader(src, true, phrase{"sheet", "feuille"}, Options{})
 		if err != nil {
 			checkOpenErr(t, err)
 			src.close()

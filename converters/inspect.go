@@ -12,17 +12,19 @@ import (
 
 // Report is what Inspect found in a file: its format and, for text, encoding
 // and delimiter; every sheet of a workbook; and each table with its header
-// line, row count, columns (type, examples) and warnings.
+// line, row count, columns (type, examples) and warnings. Each warning
+// list has a French twin of the same length.
 type Report struct {
-	File      string        `json:"file"`
-	Size      int64         `json:"size"`
-	Format    Format        `json:"format"`
-	Encoding  string        `json:"encoding,omitempty"`
-	BOM       bool          `json:"bom,omitempty"`
-	Delimiter string        `json:"delimiter,omitempty"`
-	Sheets    []SheetReport `json:"sheets,omitempty"`
-	Tables    []TableReport `json:"tables"`
-	Warnings  []string      `json:"warnings,omitempty"`
+	File       string        `json:"file"`
+	Size       int64         `json:"size"`
+	Format     Format        `json:"format"`
+	Encoding   string        `json:"encoding,omitempty"`
+	BOM        bool          `json:"bom,omitempty"`
+	Delimiter  string        `json:"delimiter,omitempty"`
+	Sheets     []SheetReport `json:"sheets,omitempty"`
+	Tables     []TableReport `json:"tables"`
+	Warnings   []string      `json:"warnings,omitempty"`
+	WarningsFR []string      `json:"warnings_fr,omitempty"`
 }
 
 // SheetReport is one sheet of a workbook and what became of it.
@@ -31,8 +33,10 @@ type SheetReport struct {
 	Hidden bool   `json:"hidden,omitempty"`
 	// Table is the index in Report.Tables of the sheet's table, or -1.
 	Table int `json:"table"`
-	// Skipped says why the sheet holds no table.
-	Skipped string `json:"skipped,omitempty"`
+	// Skipped says why the sheet holds no table; SkippedFR says it in
+	// French.
+	Skipped   string `json:"skipped,omitempty"`
+	SkippedFR string `json:"skipped_fr,omitempty"`
 }
 
 // TableReport describes one table.
@@ -48,6 +52,7 @@ type TableReport struct {
 	Columns    []Column `json:"columns"`
 	Schema     *Schema  `json:"schema"`
 	Warnings   []string `json:"warnings,omitempty"`
+	WarningsFR []string `json:"warnings_fr,omitempty"`
 }
 
 // Inspect reads the file at path to the end and reports what the converters
@@ -61,23 +66,26 @@ func Inspect(path string, opts Options) (*Report, error) {
 		return nil, err
 	}
 	defer f.Close()
-	rep := &Report{File: path, Format: f.Format, Warnings: f.Warnings(), Tables: []TableReport{}}
+	rep := &Report{File: path, Format: f.Format, Warnings: f.Warnings(), WarningsFR: f.WarningsFR(), Tables: []TableReport{}}
 	if st, err := os.Stat(path); err == nil {
 		rep.Size = st.Size()
 	}
 	if f.Format == FormatCSV {
 		rep.Encoding, rep.BOM, rep.Delimiter = f.Encoding, f.BOM, delimiterName(f.Delimiter)
 	}
-	var skipped []string
+	var noTable error // why a text file holds no table
 	for i, sh := range f.Sheets {
 		tr, err := inspectTable(f, i)
 		if f.Format != FormatCSV {
 			rep.Sheets = append(rep.Sheets, SheetReport{Name: sh.Name, Hidden: sh.Hidden, Table: -1})
 		}
 		if errors.Is(err, ErrNoTable) {
-			skipped = append(skipped, err.Error())
+			noTable = err
 			if f.Format != FormatCSV {
 				rep.Sheets[i].Skipped = err.Error()
+				if e, ok := AsError(err); ok {
+					rep.Sheets[i].SkippedFR = e.MsgFR
+				}
 			}
 			continue
 		}
@@ -87,6 +95,7 @@ func Inspect(path string, opts Options) (*Report, error) {
 		tr.Sheet, tr.Hidden = sh.Name, sh.Hidden
 		if sh.Hidden {
 			tr.Warnings = append([]string{"the sheet is hidden"}, tr.Warnings...)
+			tr.WarningsFR = append([]string{"la feuille est masquée"}, tr.WarningsFR...)
 		}
 		if f.Format != FormatCSV {
 			rep.Sheets[i].Table = len(rep.Tables)
@@ -94,10 +103,12 @@ func Inspect(path string, opts Options) (*Report, error) {
 		rep.Tables = append(rep.Tables, *tr)
 	}
 	if len(rep.Tables) == 0 {
-		if f.Format == FormatCSV {
-			return nil, errorf(KindEmpty, ErrNoTable, "%s", strings.Join(skipped, " "))
+		if f.Format == FormatCSV && noTable != nil {
+			return nil, noTable
 		}
-		return nil, errorf(KindEmpty, ErrNoTable, "None of the %d sheets of this workbook holds a table.", len(f.Sheets))
+		return nil, errorf(KindEmpty, ErrNoTable,
+			"None of the %d sheets of this workbook holds a table.",
+			"Aucune feuille de ce classeur ne contient de tableau (feuilles examinées : %d).", len(f.Sheets))
 	}
 	return rep, nil
 }
@@ -127,6 +138,7 @@ func inspectTable(f *File, i int) (*TableReport, error) {
 		Columns:    in.Columns(),
 		Schema:     in.Schema(),
 		Warnings:   r.Warnings(),
+		WarningsFR: r.WarningsFR(),
 	}, nil
 }
 
@@ -244,3 +256,19 @@ func humanSize(n int64) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
+
+// humanSizeFR is humanSize in French: decimal comma, octets.
+func humanSizeFR(n int64) string {
+	switch {
+	case n >= 1e9:
+		return strings.Replace(fmt.Sprintf("%.1f Go", float64(n)/1e9), ".", ",", 1)
+	case n >= 1e6:
+		return strings.Replace(fmt.Sprintf("%.1f Mo", float64(n)/1e6), ".", ",", 1)
+	case n >= 1e3:
+		return strings.Replace(fmt.Sprintf("%.1f ko", float64(n)/1e3), ".", ",", 1)
+	}
+	return fmt.Sprintf("%d octets", n)
+}
+
+// sizePhrase is a size in English and French, for messages.
+func sizePhrase(n int64) phrase { return phrase{humanSize(n), humanSizeFR(n)} }

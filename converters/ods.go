@@ -3,7 +3,6 @@ package converters
 import (
 	"archive/zip"
 	"bytes"
-	"fmt"
 	"io"
 	"strings"
 )
@@ -32,7 +31,9 @@ func openODS(ra io.ReaderAt, size int64, opts Options) (workbook, error) {
 		b.closer = c
 	}
 	if b.content == nil {
-		return nil, errorf(KindInvalid, nil, "This ODS file has no content.xml: save it again from LibreOffice.")
+		return nil, errorf(KindInvalid, nil,
+			"This ODS file has no content.xml: save it again from LibreOffice.",
+			"Ce fichier ODS n'a pas de partie content.xml : enregistrez-le de nouveau depuis LibreOffice.")
 	}
 	// List the sheets: names, and hidden ones through their table style.
 	rc, err := openPart(b.content, ods, 0)
@@ -72,7 +73,9 @@ func openODS(ra io.ReaderAt, size int64, opts Options) (workbook, error) {
 		}
 	}
 	if len(b.list) == 0 {
-		return nil, errorf(KindEmpty, ErrNoTable, "This ODS file has no sheet.")
+		return nil, errorf(KindEmpty, ErrNoTable,
+			"This ODS file has no sheet.",
+			"Ce fichier ODS ne contient aucune feuille.")
 	}
 	return b, nil
 }
@@ -100,7 +103,9 @@ func (b *odsBook) open(i int) (rowSource, error) {
 		}
 		if s.sc.kind == tokEOF {
 			rc.Close()
-			return nil, errorf(KindInvalid, nil, "Sheet %q vanished from the ODS file.", b.list[i].Name)
+			return nil, errorf(KindInvalid, nil,
+				"Sheet %q vanished from the ODS file.",
+				"La feuille %q a disparu du fichier ODS.", b.list[i].Name)
 		}
 		if s.sc.kind == tokStart && s.sc.is("table") {
 			if n == i {
@@ -136,9 +141,10 @@ func (s *odsSheet) close() error { return s.rc.Close() }
 
 func (s *odsSheet) merges() ([]cellRange, error) { return s.spans, nil }
 
-func (s *odsSheet) notes() []string {
+func (s *odsSheet) notes() []warning {
 	if s.capped > 0 {
-		return []string{fmt.Sprintf("%d cells beyond column %d were ignored", s.capped, maxColumns)}
+		return []warning{warnf("%d cells beyond column %d were ignored",
+			"%d cellule(s) au-delà de la colonne %d ignorée(s)", s.capped, maxColumns)}
 	}
 	return nil
 }
@@ -181,7 +187,9 @@ func (s *odsSheet) next() ([]string, int, error) {
 				s.emitted += n
 				if s.emitted > maxRows {
 					s.done = true
-					return nil, 0, errorf(KindTooLarge, nil, "This ODS sheet declares more than %d rows of data: it is refused.", maxRows)
+					return nil, 0, errorf(KindTooLarge, nil,
+						"This ODS sheet declares more than %d rows of data: it is refused.",
+						"Cette feuille ODS déclare plus de %d lignes de données : elle est refusée.", maxRows)
 				}
 				row := s.build()
 				s.repeat = n - 1

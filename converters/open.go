@@ -29,7 +29,7 @@ type File struct {
 	Delimiter rune   // text files only
 	Sheets    []Sheet
 
-	warnings []string
+	warnings []warning
 	dialect  dialect
 	book     workbook
 	opts     Options
@@ -50,7 +50,9 @@ func Open(path string, opts Options) (*File, error) {
 	}
 	if st.IsDir() {
 		fh.Close()
-		return nil, errorf(KindUnsupported, nil, "This is a folder, not a file (%s).", path)
+		return nil, errorf(KindUnsupported, nil,
+			"This is a folder, not a file (%s).",
+			"Il s'agit d'un dossier, et non d'un fichier (%s).", path)
 	}
 	head := make([]byte, sniffSize)
 	n, err := io.ReadFull(fh, head)
@@ -76,11 +78,12 @@ func Open(path string, opts Options) (*File, error) {
 		}
 		f.dialect = d
 		f.Encoding, f.BOM, f.Delimiter = d.enc.name, d.enc.bom > 0, rune(d.comma)
-		if d.enc.warn != "" {
+		if d.enc.warn != (warning{}) {
 			f.warnings = append(f.warnings, d.enc.warn)
 		}
 		if d.crEnd {
-			f.warnings = append(f.warnings, "lines end with a lone carriage return (classic Mac OS)")
+			f.warnings = append(f.warnings, warnf("lines end with a lone carriage return (classic Mac OS)",
+				"les lignes se terminent par un retour chariot seul (ancien Mac OS)"))
 		}
 		f.Sheets = []Sheet{{}}
 		return f, nil
@@ -99,7 +102,10 @@ func Open(path string, opts Options) (*File, error) {
 
 // Warnings lists what Open noticed about the whole file (a BOM that lies
 // about the encoding…); each table has its own in Reader.Warnings.
-func (f *File) Warnings() []string { return f.warnings }
+func (f *File) Warnings() []string { return english(f.warnings) }
+
+// WarningsFR returns the same warnings as Warnings, in French.
+func (f *File) WarningsFR() []string { return french(f.warnings) }
 
 // Table returns a reader over the table of sheet i (0 for a text file). A
 // sheet without a table returns an *Error wrapping ErrNoTable. Each call
@@ -116,7 +122,7 @@ func (f *File) Table(i int) (*Reader, error) {
 		}
 		opts := f.opts
 		opts.Encoding, opts.Delimiter = f.Encoding, f.Delimiter
-		r, err := newCSVReader(fh, opts, "the file")
+		r, err := newCSVReader(fh, opts, theFile)
 		if err != nil {
 			fh.Close()
 			return nil, err
@@ -127,7 +133,8 @@ func (f *File) Table(i int) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := newReader(src, true, fmt.Sprintf("sheet %q", f.Sheets[i].Name), f.opts)
+	name := f.Sheets[i].Name
+	r, err := newReader(src, true, phrase{fmt.Sprintf("sheet %q", name), fmt.Sprintf("la feuille %q", name)}, f.opts)
 	if err != nil {
 		src.close()
 		return nil, err
@@ -146,10 +153,13 @@ func (f *File) Close() error {
 // NewCSVReader sniffs the encoding, delimiter and header of a text table
 // read from r and returns a reader positioned on its first data row.
 func NewCSVReader(r io.Reader, opts Options) (*Reader, error) {
-	return newCSVReader(r, opts, "the file")
+	return newCSVReader(r, opts, theFile)
 }
 
-func newCSVReader(r io.Reader, opts Options, what string) (*Reader, error) {
+// theFile names a text table in messages.
+var theFile = phrase{"the file", "le fichier"}
+
+func newCSVReader(r io.Reader, opts Options, what phrase) (*Reader, error) {
 	src, d, err := newCSVSource(r, opts)
 	if err != nil {
 		return nil, err
@@ -161,8 +171,8 @@ func newCSVReader(r io.Reader, opts Options, what string) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.enc.warn != "" && opts.Encoding == encodingUnforced {
-		rd.notes = append([]string{d.enc.warn}, rd.notes...)
+	if d.enc.warn != (warning{}) && opts.Encoding == encodingUnforced {
+		rd.notes = append([]warning{d.enc.warn}, rd.notes...)
 	}
 	return rd, nil
 }

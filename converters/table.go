@@ -1,7 +1,6 @@
 package converters
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -46,7 +45,7 @@ type rowSource interface {
 }
 
 // notesSource reports what a source had to forgive, once it reached EOF.
-type notesSource interface{ notes() []string }
+type notesSource interface{ notes() []warning }
 
 // mergeSource lists the merged cell ranges of a sheet.
 type mergeSource interface{ merges() ([]cellRange, error) }
@@ -96,7 +95,7 @@ type Reader struct {
 
 	titles, repeated, footnotes, ragged, short int
 	raggedLines                                []int
-	notes                                      []string
+	notes                                      []warning
 	out                                        []string
 	err                                        error
 }
@@ -127,26 +126,38 @@ func (r *Reader) Rows() int { return r.rows }
 // Warnings lists what the reader noticed and worked around: title lines,
 // repeated headers, ragged rows, footnotes, encoding repairs. Complete once
 // Read has returned io.EOF.
-func (r *Reader) Warnings() []string {
-	var w []string
+func (r *Reader) Warnings() []string { return english(r.warnings()) }
+
+// WarningsFR returns the same warnings as Warnings, in French.
+func (r *Reader) WarningsFR() []string { return french(r.warnings()) }
+
+func (r *Reader) warnings() []warning {
+	var w []warning
 	w = append(w, r.notes...)
 	if r.titles > 0 {
-		w = append(w, fmt.Sprintf("%d title lines above the header were skipped", r.titles))
+		w = append(w, warnf("%d title lines above the header were skipped",
+			"%d ligne(s) de titre au-dessus de l'en-tête ignorée(s)", r.titles))
 	}
 	if r.headerRows > 1 {
-		w = append(w, fmt.Sprintf("the header spans %d rows; their labels were joined", r.headerRows))
+		w = append(w, warnf("the header spans %d rows; their labels were joined",
+			"l'en-tête s'étend sur %d lignes : leurs libellés ont été réunis", r.headerRows))
 	}
 	if r.repeated > 0 {
-		w = append(w, fmt.Sprintf("%d copies of the header line were skipped", r.repeated))
+		w = append(w, warnf("%d copies of the header line were skipped",
+			"%d répétition(s) de la ligne d'en-tête ignorée(s)", r.repeated))
 	}
 	if r.ragged > 0 {
-		w = append(w, fmt.Sprintf("%d rows have more values than the header has columns (first at line %s); the extra values were dropped", r.ragged, joinInts(r.raggedLines)))
+		w = append(w, warnf("%d rows have more values than the header has columns (first at line %s); the extra values were dropped",
+			"%d ligne(s) avec plus de valeurs que l'en-tête n'a de colonnes (voir ligne(s) %s) : les valeurs en trop ont été supprimées",
+			r.ragged, joinInts(r.raggedLines)))
 	}
 	if r.short > 0 {
-		w = append(w, fmt.Sprintf("%d rows have fewer values than the header has columns; they were padded with empty values", r.short))
+		w = append(w, warnf("%d rows have fewer values than the header has columns; they were padded with empty values",
+			"%d ligne(s) avec moins de valeurs que l'en-tête n'a de colonnes : elles ont été complétées par des valeurs vides", r.short))
 	}
 	if r.footnotes > 0 {
-		w = append(w, fmt.Sprintf("%d footnote lines below the table were skipped", r.footnotes))
+		w = append(w, warnf("%d footnote lines below the table were skipped",
+			"%d ligne(s) de note sous le tableau ignorée(s)", r.footnotes))
 	}
 	if s, ok := r.src.(notesSource); ok {
 		w = append(w, s.notes()...)
@@ -198,7 +209,7 @@ func isBlank(v string) bool {
 // newReader samples the first rows of src, finds the header and returns a
 // reader positioned on the first data row. what names the table in
 // messages ("the file", "sheet X").
-func newReader(src rowSource, spread bool, what string, opts Options) (*Reader, error) {
+func newReader(src rowSource, spread bool, what phrase, opts Options) (*Reader, error) {
 	r := &Reader{src: src, spread: spread}
 	sample, err := r.sample(opts.sampleRows())
 	if err != nil {
@@ -206,7 +217,10 @@ func newReader(src rowSource, spread bool, what string, opts Options) (*Reader, 
 	}
 	lay := detectLayout(sample)
 	if lay.empty {
-		return nil, errorf(KindEmpty, ErrNoTable, "%s holds no table: %s.", capitalise(what), lay.why)
+		return nil, errorf(KindEmpty, ErrNoTable,
+			"%s holds no table: %s.",
+			"%s ne contient aucun tableau : %s.",
+			phrase{capitalise(what.en), capitalise(what.fr)}, lay.why)
 	}
 	r.width = lay.width
 	r.titles = lay.titles
@@ -223,7 +237,8 @@ func newReader(src rowSource, spread bool, what string, opts Options) (*Reader, 
 		}
 		labels, repaired := composeLabels(sample, lay, merges, !spread)
 		if repaired > 0 {
-			r.notes = append(r.notes, fmt.Sprintf("%d header labels were decoded twice (mojibake such as \"Ã©\"); they were repaired", repaired))
+			r.notes = append(r.notes, warnf("%d header labels were decoded twice (mojibake such as \"Ã©\"); they were repaired",
+				"%d libellé(s) d'en-tête décodé(s) deux fois (caractères comme « Ã© » au lieu de « é ») : corrigé(s)", repaired))
 		}
 		r.header = labels
 		r.pending = sample[lay.header+1:]
@@ -291,10 +306,10 @@ func (r *Reader) sample(n int) ([]rawRow, error) {
 
 type layout struct {
 	empty  bool
-	why    string
-	header int   // index in the sample, -1 if none
-	groups []int // sample indices of the rows above the header that label groups of columns
-	data   int   // sample index of the first data row when there is no header
+	why    phrase // why the table is empty, completing "… holds no table: "
+	header int    // index in the sample, -1 if none
+	groups []int  // sample indices of the rows above the header that label groups of columns
+	data   int    // sample index of the first data row when there is no header
 	titles int
 	width  int
 }
@@ -327,7 +342,7 @@ func infoOf(cells []string) rowInfo {
 func detectLayout(rows []rawRow) layout {
 	lay := layout{header: -1}
 	if len(rows) == 0 {
-		lay.empty, lay.why = true, "it is empty"
+		lay.empty, lay.why = true, phrase{"it is empty", "aucune valeur n'y figure"}
 		return lay
 	}
 	info := make([]rowInfo, len(rows))
@@ -337,15 +352,15 @@ func detectLayout(rows []rawRow) layout {
 		maxNE = max(maxNE, info[i].ne)
 	}
 	if maxNE == 0 {
-		lay.empty, lay.why = true, "it holds only missing-value markers"
+		lay.empty, lay.why = true, phrase{"it holds only missing-value markers", "seuls des marqueurs de valeur manquante y figurent"}
 		return lay
 	}
 	if maxNE < 2 && len(rows) < 2 {
-		lay.empty, lay.why = true, "it holds a single value"
+		lay.empty, lay.why = true, phrase{"it holds a single value", "une seule valeur y figure"}
 		return lay
 	}
 	if isExportNotice(rows) {
-		lay.empty, lay.why = true, "it is the export notice written by Apple Numbers"
+		lay.empty, lay.why = true, phrase{"it is the export notice written by Apple Numbers", "c'est la notice d'export ajoutée par Apple Numbers"}
 		return lay
 	}
 	minWide := min(2, maxNE)
@@ -604,9 +619,14 @@ func (r *Reader) charge(row rawRow) error {
 	}
 	switch {
 	case r.cells > maxCells:
-		r.err = errorf(KindTooLarge, nil, "This table expands to more than %d million cells: it is refused.", maxCells/1_000_000)
+		r.err = errorf(KindTooLarge, nil,
+			"This table expands to more than %d million cells: it is refused.",
+			"Ce tableau compte plus de %d millions de cellules une fois développé : il est refusé.", maxCells/1_000_000)
 	case r.padded > maxPadded:
-		r.err = errorf(KindTooLarge, nil, "This table's rows hold far fewer values than its %d columns (more than %d million empty cells to add): it is probably not a table, or its header line is wrong.", r.width, maxPadded/1_000_000)
+		r.err = errorf(KindTooLarge, nil,
+			"This table's rows hold far fewer values than its %d columns (more than %d million empty cells to add): it is probably not a table, or its header line is wrong.",
+			"Les lignes de ce tableau contiennent bien moins de valeurs que ses %d colonnes (plus de %d millions de cellules vides à ajouter) : ce n'est sans doute pas un tableau, ou sa ligne d'en-tête est erronée.",
+			r.width, maxPadded/1_000_000)
 	}
 	return r.err
 }

@@ -124,6 +124,7 @@ func TestMessyFiles(t *testing.T) {
 					t.Errorf("no warning %q in %q", w, allWarnings(rep))
 				}
 			}
+			checkWarningsFR(t, rep)
 		})
 	}
 }

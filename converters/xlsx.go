@@ -3,7 +3,6 @@ package converters
 import (
 	"archive/zip"
 	"bytes"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -103,7 +102,9 @@ func openXLSX(ra io.ReaderAt, size int64, opts Options) (workbook, error) {
 		b.parts = append(b.parts, resolvePart(wbPart, r.target))
 	}
 	if len(b.list) == 0 {
-		return nil, errorf(KindEmpty, ErrNoTable, "This workbook has no worksheet.")
+		return nil, errorf(KindEmpty, ErrNoTable,
+			"This workbook has no worksheet.",
+			"Ce classeur ne contient aucune feuille de calcul.")
 	}
 	return b, nil
 }
@@ -128,7 +129,9 @@ func (b *xlsxBook) close() error {
 func (b *xlsxBook) scanPart(name string, fn func(*xmlScanner) error) error {
 	f := zipEntry(b.zr, name)
 	if f == nil {
-		return errorf(KindInvalid, nil, "This XLSX file lacks its part %s: save it again from the spreadsheet program.", name)
+		return errorf(KindInvalid, nil,
+			"This XLSX file lacks its part %s: save it again from the spreadsheet program.",
+			"Ce fichier XLSX est incomplet (la partie %s manque) : enregistrez-le de nouveau depuis le tableur.", name)
 	}
 	rc, err := openPart(f, xlsx, b.opts.maxPart())
 	if err != nil {
@@ -256,7 +259,9 @@ func (b *xlsxBook) loadSST() error {
 				inT = false
 			case sc.is("si"):
 				if len(data) > 1<<32-1 {
-					return errorf(KindTooLarge, nil, "The shared strings of this XLSX file exceed 4 GB.")
+					return errorf(KindTooLarge, nil,
+						"The shared strings of this XLSX file exceed 4 GB.",
+						"Les chaînes partagées de ce fichier XLSX dépassent 4 Go.")
 				}
 				offs = append(offs, uint32(len(data)))
 			}
@@ -278,7 +283,10 @@ func (b *xlsxBook) open(i int) (rowSource, error) {
 	}
 	f := zipEntry(b.zr, b.parts[i])
 	if f == nil {
-		return nil, errorf(KindInvalid, nil, "This XLSX file lacks the part %s of sheet %q: save it again from the spreadsheet program.", b.parts[i], b.list[i].Name)
+		return nil, errorf(KindInvalid, nil,
+			"This XLSX file lacks the part %s of sheet %q: save it again from the spreadsheet program.",
+			"Ce fichier XLSX est incomplet (la partie %s de la feuille %q manque) : enregistrez-le de nouveau depuis le tableur.",
+			b.parts[i], b.list[i].Name)
 	}
 	rc, err := openPart(f, xlsx, 0)
 	if err != nil {
@@ -615,13 +623,15 @@ func (s *xlsxSheet) merges() ([]cellRange, error) {
 	return out, nil
 }
 
-func (s *xlsxSheet) notes() []string {
-	var w []string
+func (s *xlsxSheet) notes() []warning {
+	var w []warning
 	if s.errCells > 0 {
-		w = append(w, fmt.Sprintf("%d cells hold spreadsheet errors (#N/A, #DIV/0!…) or broken shared-string references; they were read as empty", s.errCells))
+		w = append(w, warnf("%d cells hold spreadsheet errors (#N/A, #DIV/0!…) or broken shared-string references; they were read as empty",
+			"%d cellule(s) contenant une erreur de tableur (#N/A, #DIV/0!…) ou une référence cassée aux chaînes partagées : lue(s) comme vide(s)", s.errCells))
 	}
 	if s.dropped > 0 {
-		w = append(w, fmt.Sprintf("%d cells beyond column XFD or with a malformed reference were ignored", s.dropped))
+		w = append(w, warnf("%d cells beyond column XFD or with a malformed reference were ignored",
+			"%d cellule(s) au-delà de la colonne XFD ou à la référence mal formée ignorée(s)", s.dropped))
 	}
 	return w
 }

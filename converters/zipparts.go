@@ -34,13 +34,18 @@ func (o Options) maxPart() int64 {
 func openZip(ra io.ReaderAt, size int64, kind string, opts Options) (*zip.Reader, error) {
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
-		return nil, errorf(KindInvalid, err, "This %s file is damaged or truncated (its ZIP structure cannot be read): save it again from the spreadsheet program.", kind)
+		return nil, errorf(KindInvalid, err,
+			"This %s file is damaged or truncated (its ZIP structure cannot be read): save it again from the spreadsheet program.",
+			"Ce fichier %s est endommagé ou tronqué (sa structure ZIP est illisible) : enregistrez-le de nouveau depuis le tableur.", kind)
 	}
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		if total > uint64(opts.maxUnzip()) {
-			return nil, errorf(KindTooLarge, nil, "This %s file would unpack to more than %s: it is refused as a possible zip bomb. Split the data or export it as CSV.", kind, humanSize(opts.maxUnzip()))
+			return nil, errorf(KindTooLarge, nil,
+				"This %s file would unpack to more than %s: it is refused as a possible zip bomb. Split the data or export it as CSV.",
+				"Ce fichier %s occuperait plus de %s une fois décompressé : il est refusé, car il pourrait s'agir d'une bombe de décompression (zip bomb). Répartissez les données dans plusieurs fichiers ou exportez-les au format CSV.",
+				kind, sizePhrase(opts.maxUnzip()))
 		}
 	}
 	return zr, nil
@@ -61,11 +66,16 @@ func zipEntry(zr *zip.Reader, name string) *zip.File {
 // limit (0: no limit beyond the file's).
 func openPart(f *zip.File, kind string, limit int64) (io.ReadCloser, error) {
 	if limit > 0 && f.UncompressedSize64 > uint64(limit) {
-		return nil, errorf(KindTooLarge, nil, "The part %s of this %s file would unpack to more than %s: it is refused as a possible zip bomb.", f.Name, kind, humanSize(limit))
+		return nil, errorf(KindTooLarge, nil,
+			"The part %s of this %s file would unpack to more than %s: it is refused as a possible zip bomb.",
+			"La partie %s de ce fichier %s occuperait plus de %s une fois décompressée : elle est refusée, car il pourrait s'agir d'une bombe de décompression (zip bomb).",
+			f.Name, kind, sizePhrase(limit))
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, errorf(KindInvalid, err, "The part %s of this %s file cannot be read (%v): save the file again from the spreadsheet program.", f.Name, kind, err)
+		return nil, errorf(KindInvalid, err,
+			"The part %s of this %s file cannot be read (%v): save the file again from the spreadsheet program.",
+			"La partie %s de ce fichier %s est illisible (%v) : enregistrez de nouveau le fichier depuis le tableur.", f.Name, kind, err)
 	}
 	return rc, nil
 }
@@ -75,7 +85,9 @@ func partError(err error, part, kind string) error {
 	if _, ok := AsError(err); ok {
 		return err
 	}
-	return errorf(KindInvalid, err, "The part %s of this %s file is damaged (%v): save the file again from the spreadsheet program.", part, kind, err)
+	return errorf(KindInvalid, err,
+		"The part %s of this %s file is damaged (%v): save the file again from the spreadsheet program.",
+		"La partie %s de ce fichier %s est endommagée (%v) : enregistrez de nouveau le fichier depuis le tableur.", part, kind, err)
 }
 
 // resolvePart resolves a relationship target against the part holding it.
