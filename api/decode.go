@@ -240,7 +240,8 @@ func decodeExtras(v any, field string) ([]catalog.Extra, error) {
 // resourceComputedKeys are set by the server and ignored on input; any
 // other unknown key is kept as a resource extra, as CKAN does.
 var resourceComputedKeys = map[string]bool{
-	"id": true, "package_id": true, "position": true, "state": true,
+	"id": true, "package_id": true, "position": true, "state": true, "upload": true,
+	"ingest": true, "derived_from": true,
 	"metadata_modified": true, "datastore_active": true, "cache_url": true,
 	"cache_last_updated": true, "tracking_summary": true, "revision_id": true,
 }
@@ -264,7 +265,9 @@ func decodeResource(m map[string]any, cur *catalog.Resource, prefix string) (*ca
 		ResourceType: p.trimmed("resource_type"),
 	}
 	if cur != nil {
-		r.Created, r.DatastoreActive = cur.Created, cur.DatastoreActive
+		// What the server manages stays as it is.
+		r.Created, r.DatastoreActive, r.DatastoreTable = cur.Created, cur.DatastoreActive, cur.DatastoreTable
+		r.DerivedFrom, r.Ingest = cur.DerivedFrom, cur.Ingest
 	}
 	if p.has("size") && m["size"] != nil && m["size"] != "" {
 		n := int64(p.natural("size", 0))
@@ -289,10 +292,19 @@ func decodeResource(m map[string]any, cur *catalog.Resource, prefix string) (*ca
 			r.LastModified = &u
 		}
 	}
-	if r.URLType == "" && cur != nil && cur.URLType == "upload" && r.URL == cur.URL {
-		r.URLType = cur.URLType // a round-tripped upload stays an upload
-	}
-	if r.URLType != "" && r.URLType != "upload" {
+	if cur != nil && cur.URLType == "upload" && (r.URL == "" || r.URL == cur.URL ||
+		strings.HasSuffix(r.URL, "/resource/"+cur.ID+"/download/"+url.PathEscape(cur.URL))) {
+		// The stored file stays: the dict sent back names it by its
+		// download URL, or not at all. Its size and hash are the file's.
+		r.URL, r.URLType, r.BlobKey, r.Size, r.Hash = cur.URL, "upload", cur.BlobKey, cur.Size, cur.Hash
+		if r.LastModified == nil {
+			r.LastModified = cur.LastModified
+		}
+	} else if r.URLType == "upload" {
+		if _, ok := m["upload"]; !ok {
+			p.fe.Add("url_type", `"upload" needs a file in the multipart field "upload"`)
+		}
+	} else if r.URLType != "" {
 		p.fe.Add("url_type", `Must be empty (a link) or "upload"`)
 	}
 	if r.Format == "" {
@@ -342,7 +354,12 @@ func guessFormat(rawURL string) string {
 	if err != nil {
 		return ""
 	}
-	return knownFormats[strings.ToLower(path.Ext(u.Path))]
+	return formatOfName(u.Path)
+}
+
+// formatOfName names a format from a file name's extension.
+func formatOfName(name string) string {
+	return knownFormats[strings.ToLower(path.Ext(name))]
 }
 
 // decodeOrganization builds an organisation from an organization dict

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"net/url"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -116,6 +117,10 @@ type resourceCore struct {
 	State            string  `json:"state"`
 	URL              string  `json:"url"`
 	URLType          *string `json:"url_type"`
+	// Passerelle's own: the ingestion of an uploaded file, and the
+	// uploaded resource a normalised copy was made from.
+	Ingest      *ingestDict `json:"ingest,omitempty"`
+	DerivedFrom *string     `json:"derived_from,omitempty"`
 }
 
 func (r resourceDict) MarshalJSON() ([]byte, error) {
@@ -152,7 +157,7 @@ func nullable(s string) *string {
 	return &s
 }
 
-func newPackageDict(d *catalog.Dataset) *packageDict {
+func (s *Server) packageDict(d *catalog.Dataset) *packageDict {
 	pd := &packageDict{
 		Author: nullable(d.Author), AuthorEmail: nullable(d.AuthorEmail),
 		Extras: datasetExtras(d), Groups: []any{}, ID: d.ID,
@@ -175,7 +180,7 @@ func newPackageDict(d *catalog.Dataset) *packageDict {
 		pd.Organization = &s
 	}
 	for i := range d.Resources {
-		pd.Resources[i] = newResourceDict(&d.Resources[i])
+		pd.Resources[i] = s.resourceDict(&d.Resources[i])
 	}
 	for i, t := range d.Tags {
 		pd.Tags[i] = tagDict{DisplayName: t.Name, ID: t.ID, Name: t.Name, State: "active"}
@@ -218,20 +223,57 @@ func datasetExtras(d *catalog.Dataset) []extraDict {
 	return out
 }
 
-func newResourceDict(r *catalog.Resource) resourceDict {
+func (s *Server) resourceDict(r *catalog.Resource) resourceDict {
 	rd := resourceDict{core: resourceCore{
 		Created: ckanTime(r.Created), DatastoreActive: r.DatastoreActive,
 		Description: r.Description, Format: r.Format, Hash: r.Hash, ID: r.ID,
 		MetadataModified: ckanTime(r.MetadataModified), Mimetype: nullable(r.Mimetype),
 		Name: nullable(r.Name), PackageID: r.DatasetID, Position: r.Position,
 		ResourceType: nullable(r.ResourceType), Size: r.Size, State: string(r.State),
-		URL: r.URL, URLType: nullable(r.URLType),
+		URL: r.URL, URLType: nullable(r.URLType), DerivedFrom: nullable(r.DerivedFrom),
 	}, extras: r.Extras}
+	if r.URLType == "upload" {
+		rd.core.URL = s.downloadURL(r)
+	}
 	if r.LastModified != nil {
-		s := ckanTime(*r.LastModified)
-		rd.core.LastModified = &s
+		t := ckanTime(*r.LastModified)
+		rd.core.LastModified = &t
+	}
+	if in := r.Ingest; in != nil {
+		rd.core.Ingest = &ingestDict{
+			State: string(in.State), Progress: in.Progress, Rows: in.Rows,
+			Error: nullable(in.Error), ErrorFR: nullable(in.ErrorFR), Report: in.Report,
+			Created: ckanTime(in.Created), Started: ckanTimePtr(in.Started), Finished: ckanTimePtr(in.Finished),
+		}
 	}
 	return rd
+}
+
+// ingestDict is the state of a resource's latest ingestion.
+type ingestDict struct {
+	State    string               `json:"state"`
+	Progress float64              `json:"progress"`
+	Rows     int64                `json:"rows"`
+	Error    *string              `json:"error"`
+	ErrorFR  *string              `json:"error_fr"`
+	Created  string               `json:"created"`
+	Started  *string              `json:"started"`
+	Finished *string              `json:"finished"`
+	Report   *catalog.IngestReport `json:"report"`
+}
+
+func ckanTimePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := ckanTime(*t)
+	return &s
+}
+
+// downloadURL is where an uploaded resource's file is served, in CKAN's
+// form: /dataset/{id}/resource/{rid}/download/{filename}.
+func (s *Server) downloadURL(r *catalog.Resource) string {
+	return s.cfg.BaseURL + "/dataset/" + r.DatasetID + "/resource/" + r.ID + "/download/" + url.PathEscape(r.URL)
 }
 
 func newOrgShortDict(o *catalog.Organization) orgShortDict {

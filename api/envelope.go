@@ -59,6 +59,13 @@ func (s *Server) writeError(c *gin.Context, help string, err error) {
 		writeJSON(c, http.StatusBadRequest, "Bad request - "+bad.msg)
 		return
 	}
+	var tooLarge *tooLargeError
+	if errors.As(err, &tooLarge) {
+		writeJSON(c, http.StatusRequestEntityTooLarge, envelope{Help: help, Error: map[string]any{
+			"__type": "Validation Error", "upload": []string{tooLarge.Error()},
+		}})
+		return
+	}
 	var ce *catalog.Error
 	if !errors.As(err, &ce) {
 		ce = &catalog.Error{Kind: catalog.KindInternal, Err: err}

@@ -63,13 +63,13 @@ func (s *Server) currentPackageListWithResources(ctx context.Context, p *params)
 	if err != nil {
 		return nil, err
 	}
-	return packageDicts(res.Datasets), nil
+	return s.packageDicts(res.Datasets), nil
 }
 
-func packageDicts(ds []*catalog.Dataset) []*packageDict {
+func (s *Server) packageDicts(ds []*catalog.Dataset) []*packageDict {
 	out := make([]*packageDict, len(ds))
 	for i, d := range ds {
-		out[i] = newPackageDict(d)
+		out[i] = s.packageDict(d)
 	}
 	return out
 }
@@ -83,7 +83,7 @@ func (s *Server) packageShow(ctx context.Context, p *params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newPackageDict(d), nil
+	return s.packageDict(d), nil
 }
 
 func (s *Server) resourceShow(ctx context.Context, p *params) (any, error) {
@@ -95,7 +95,7 @@ func (s *Server) resourceShow(ctx context.Context, p *params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newResourceDict(r), nil
+	return s.resourceDict(r), nil
 }
 
 // searchParamsKnown are package_search's parameters. Solr tuning
@@ -158,7 +158,7 @@ func (s *Server) packageSearch(ctx context.Context, p *params) (any, error) {
 	}
 	return map[string]any{
 		"count":         res.Count,
-		"results":       packageDicts(res.Datasets),
+		"results":       s.packageDicts(res.Datasets),
 		"sort":          res.Sort,
 		"facets":        facets,
 		"search_facets": searchFacets,
@@ -230,7 +230,7 @@ func (s *Server) organizationShow(ctx context.Context, p *params) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		pkgs := packageDicts(res.Datasets)
+		pkgs := s.packageDicts(res.Datasets)
 		od.Packages = &pkgs
 	}
 	return od, nil

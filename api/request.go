@@ -31,40 +31,64 @@ func badRequestf(format string, args ...any) error {
 // requestData extracts an action's parameters the way CKAN's
 // _get_request_data does: the query string for GET, else a form (a lone
 // field whose value is "" or "1" being a JSON document), else a JSON object
-// body.
-func requestData(r *http.Request) (map[string]any, error) {
+// body. A multipart file field "upload" is streamed to a temporary file
+// (see readMultipart); the caller must call cleanup.
+func (s *Server) requestData(r *http.Request) (data map[string]any, cleanup func(), err error) {
+	cleanup = func() {}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		return mixed(r.URL.Query()), nil
+		return mixed(r.URL.Query()), cleanup, nil
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	r.Body = http.MaxBytesReader(nil, r.Body, maxJSONBody)
+	var form map[string][]string
 	switch ct {
-	case "application/x-www-form-urlencoded", "multipart/form-data":
-		var err error
-		if ct == "multipart/form-data" {
-			err = r.ParseMultipartForm(1 << 20)
-		} else {
-			err = r.ParseForm()
-		}
+	case "multipart/form-data":
+		var up *uploadedFile
+		form, up, err = s.readMultipart(r)
 		if err != nil {
-			return nil, badRequestf("JSON Error: can not read the form: %v", err)
+			return nil, cleanup, err
 		}
-		form := r.PostForm
-		if r.MultipartForm != nil {
-			if len(r.MultipartForm.File) > 0 {
-				return nil, catalog.Invalid("upload", "File uploads are not supported by this server yet: give the resource a url")
+		if up != nil {
+			cleanup = up.remove
+			if len(form) == 0 {
+				return map[string]any{"upload": up}, cleanup, nil
 			}
-			form = r.MultipartForm.Value
-		}
-		if len(form) == 1 {
-			for k, v := range form {
-				if len(v) == 1 && (v[0] == "" || v[0] == "1") {
-					return decodeJSONObject([]byte(k))
-				}
+			data, err := formData(form)
+			if err != nil {
+				return nil, cleanup, err
 			}
+			data["upload"] = up
+			return data, cleanup, nil
 		}
-		return mixed(form), nil
+	case "application/x-www-form-urlencoded":
+		r.Body = http.MaxBytesReader(nil, r.Body, maxJSONBody)
+		if err := r.ParseForm(); err != nil {
+			return nil, cleanup, badRequestf("JSON Error: can not read the form: %v", err)
+		}
+		form = r.PostForm
 	}
+	if form != nil {
+		data, err := formData(form)
+		return data, cleanup, err
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, maxJSONBody)
+	data, err = readJSONBody(r)
+	return data, cleanup, err
+}
+
+// formData reads form fields, or the lone field holding a JSON document
+// that old CKAN clients send.
+func formData(form map[string][]string) (map[string]any, error) {
+	if len(form) == 1 {
+		for k, v := range form {
+			if len(v) == 1 && (v[0] == "" || v[0] == "1") {
+				return decodeJSONObject([]byte(k))
+			}
+		}
+	}
+	return mixed(form), nil
+}
+
+func readJSONBody(r *http.Request) (map[string]any, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError

@@ -22,6 +22,10 @@ type Config struct {
 	SiteDescription string
 	Version         string
 	Logger          *slog.Logger
+	// MaxUploadBytes is the largest file accepted (default 1 GiB).
+	MaxUploadBytes int64
+	// TempDir receives uploads while they arrive; "" is the system's.
+	TempDir string
 }
 
 // Services are the catalog services behind the API.
@@ -29,6 +33,10 @@ type Services struct {
 	Datasets      catalog.DatasetService
 	Organizations catalog.OrganizationService
 	Tokens        catalog.TokenService
+	Blobs         catalog.BlobStore
+	Datastore     catalog.Datastore
+	// OnUpload is called after a write queued an ingestion.
+	OnUpload func()
 	// Ready reports whether the server's dependencies answer, for /readyz.
 	Ready func(ctx context.Context) error
 }
@@ -50,6 +58,9 @@ func NewServer(cfg Config, svc Services, metrics *prometheus.Registry) *Server {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = 1 << 30
+	}
 	if metrics == nil {
 		metrics = prometheus.NewRegistry()
 		metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -84,6 +95,9 @@ func (s *Server) routes(m *requestMetrics, metricsHandler http.Handler) *gin.Eng
 	r.GET("/metrics", gin.WrapH(metricsHandler))
 
 	r.GET("/api/3", apiVersion)
+	r.GET("/dataset/:id/resource/:rid/download/:filename", s.download)
+	r.HEAD("/dataset/:id/resource/:rid/download/:filename", s.download)
+	r.GET("/datastore/dump/:resource_id", s.dump)
 	for _, prefix := range []string{"/api/3/action/", "/api/action/"} {
 		for _, a := range s.sortedActions() {
 			h := s.actionHandler(a)

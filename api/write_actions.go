@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	"github.com/passerelle/passerelle/catalog"
 )
@@ -15,7 +17,7 @@ func (s *Server) packageCreate(ctx context.Context, p *params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newPackageDict(d), nil
+	return s.packageDict(d), nil
 }
 
 // idOrName reads the dataset a write names, by "id" or else "name".
@@ -58,7 +60,7 @@ func (s *Server) packageUpdate(ctx context.Context, p *params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newPackageDict(d), nil
+	return s.packageDict(d), nil
 }
 
 func (s *Server) packagePatch(ctx context.Context, p *params) (any, error) {
@@ -67,7 +69,7 @@ func (s *Server) packagePatch(ctx context.Context, p *params) (any, error) {
 		return nil, err
 	}
 	d, err := s.svc.Datasets.UpdateDataset(ctx, id, func(cur *catalog.Dataset) error {
-		base, err := toMap(newPackageDict(cur))
+		base, err := toMap(s.packageDict(cur))
 		if err != nil {
 			return err
 		}
@@ -83,7 +85,7 @@ func (s *Server) packagePatch(ctx context.Context, p *params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newPackageDict(d), nil
+	return s.packageDict(d), nil
 }
 
 func (s *Server) packageDelete(ctx context.Context, p *params) (any, error) {
@@ -105,11 +107,15 @@ func (s *Server) resourceCreate(ctx context.Context, p *params) (any, error) {
 	}
 	r.ID = "" // a new resource always gets a new id
 	r.DatasetID = datasetID
+	if err := s.attachUpload(ctx, p, r); err != nil {
+		return nil, err
+	}
 	r, err = s.svc.Datasets.CreateResource(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	return newResourceDict(r), nil
+	s.uploaded(r)
+	return s.resourceDict(r), nil
 }
 
 func (s *Server) resourceUpdate(ctx context.Context, p *params) (any, error) {
@@ -130,7 +136,7 @@ func (s *Server) changeResource(ctx context.Context, p *params, patch bool) (any
 	r, err := s.svc.Datasets.UpdateResource(ctx, id, func(cur *catalog.Resource) error {
 		m := p.m
 		if patch {
-			base, err := toMap(newResourceDict(cur))
+			base, err := toMap(s.resourceDict(cur))
 			if err != nil {
 				return err
 			}
@@ -141,13 +147,17 @@ func (s *Server) changeResource(ctx context.Context, p *params, patch bool) (any
 			return err
 		}
 		next.ID, next.DatasetID = cur.ID, cur.DatasetID
+		if err := s.attachUpload(ctx, p, next); err != nil {
+			return err
+		}
 		*cur = *next
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return newResourceDict(r), nil
+	s.uploaded(r)
+	return s.resourceDict(r), nil
 }
 
 func (s *Server) resourceDelete(ctx context.Context, p *params) (any, error) {
@@ -193,4 +203,41 @@ func (s *Server) organizationPatch(ctx context.Context, p *params) (any, error) 
 		return nil, err
 	}
 	return newOrgDict(o, true), nil
+}
+
+// attachUpload stores the file of a multipart "upload" field, if any, and
+// hands it to r for storage to queue its ingestion.
+func (s *Server) attachUpload(ctx context.Context, p *params, r *catalog.Resource) error {
+	up, ok := p.m["upload"].(*uploadedFile)
+	if !ok {
+		if v, given := p.m["upload"]; given && v != "" && v != nil {
+			return catalog.Invalid("upload", "Must be a file sent as multipart/form-data")
+		}
+		return nil
+	}
+	if s.svc.Blobs == nil {
+		return catalog.Invalid("upload", "This server does not store files")
+	}
+	key := catalog.BlobKey(up.hash)
+	f, err := os.Open(up.path)
+	if err != nil {
+		return fmt.Errorf("reopen upload: %w", err)
+	}
+	defer f.Close()
+	if err := s.svc.Blobs.Put(ctx, key, f); err != nil {
+		return err
+	}
+	r.Upload = &catalog.Upload{BlobKey: key, Filename: up.name, Size: up.size, Hash: up.hash, Mimetype: up.mimetype}
+	r.URL, r.URLType = up.name, "upload"
+	if r.Format == "" {
+		r.Format = formatOfName(up.name)
+	}
+	return nil
+}
+
+// uploaded wakes the ingestion workers when r's write queued a job.
+func (s *Server) uploaded(r *catalog.Resource) {
+	if r.Ingest != nil && r.Ingest.State == catalog.IngestPending && s.svc.OnUpload != nil {
+		s.svc.OnUpload()
+	}
 }

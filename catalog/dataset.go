@@ -96,6 +96,22 @@ type Resource struct {
 	Created          time.Time
 	LastModified     *time.Time
 	MetadataModified time.Time
+
+	// BlobKey is the stored file of an upload; URL then holds its file
+	// name and the API builds the download URL.
+	BlobKey string
+	// DatastoreTable names the datastore table holding the rows.
+	DatastoreTable string
+	// DerivedFrom is the uploaded resource this one was made from (a
+	// normalised CSV), or "".
+	DerivedFrom string
+	// Ingest is the latest ingestion of the resource's file, on reads.
+	Ingest *Ingest
+	// Upload, on writes only, is a new file for the resource: storage
+	// queues its ingestion with the write. On a new resource the file is
+	// attached at once; on an existing one it replaces the current file
+	// only when ingestion succeeds.
+	Upload *Upload
 }
 
 // Organization is a CKAN organization and the dcat publisher (foaf:Agent).

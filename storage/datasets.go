@@ -388,9 +388,30 @@ func loadDatasets(tx *gorm.DB, rows []datasetRow) ([]*catalog.Dataset, error) {
 		Order("position").Find(&res).Error; err != nil {
 		return nil, fmt.Errorf("load resources: %w", err)
 	}
+	var jobIDs []string
 	for i := range res {
 		d := byID[res[i].DatasetID]
 		d.Resources = append(d.Resources, res[i].toCatalog())
+		if res[i].IngestJobID != "" {
+			jobIDs = append(jobIDs, res[i].IngestJobID)
+		}
+	}
+	if len(jobIDs) > 0 {
+		var jobs []jobRow
+		if err := tx.Where("id IN ?", jobIDs).Find(&jobs).Error; err != nil {
+			return nil, fmt.Errorf("load ingest jobs: %w", err)
+		}
+		byJob := make(map[string]*catalog.Ingest, len(jobs))
+		for i := range jobs {
+			byJob[jobs[i].ID] = jobs[i].toIngest()
+		}
+		for _, d := range out {
+			for i := range d.Resources {
+				if in := d.Resources[i].Ingest; in != nil && byJob[in.JobID] != nil {
+					d.Resources[i].Ingest = byJob[in.JobID]
+				}
+			}
+		}
 	}
 	return out, nil
 }
@@ -496,6 +517,11 @@ func syncResources(tx *gorm.DB, d, cur *catalog.Dataset, now time.Time) error {
 		}
 		seen[r.ID] = true
 		prev, known := old[r.ID]
+		if r.Upload != nil {
+			if err := queueIngest(tx, d.ID, r, prev, now); err != nil {
+				return err
+			}
+		}
 		if known {
 			r.Created = prev.Created
 			row := resourceToRow(r)
@@ -556,7 +582,12 @@ func resourceToRow(r *catalog.Resource) resourceRow {
 		t := r.LastModified.UTC().Truncate(time.Microsecond)
 		lm = &t
 	}
+	jobID := ""
+	if r.Ingest != nil {
+		jobID = r.Ingest.JobID
+	}
 	return resourceRow{
+		BlobKey: r.BlobKey, DatastoreTable: r.DatastoreTable, DerivedFrom: r.DerivedFrom, IngestJobID: jobID,
 		ID: r.ID, DatasetID: r.DatasetID, Position: r.Position, Name: r.Name,
 		Description: r.Description, URL: r.URL, URLType: r.URLType, Format: r.Format,
 		Mimetype: r.Mimetype, Size: r.Size, Hash: r.Hash, ResourceType: r.ResourceType,

@@ -123,6 +123,37 @@ CREATE TABLE api_tokens (
 );
 CREATE UNIQUE INDEX api_tokens_hash ON api_tokens (hash);
 `},
+	{"0002_uploads_and_ingest_jobs", `
+ALTER TABLE resources ADD COLUMN blob_key VARCHAR(100) NOT NULL DEFAULT '';
+ALTER TABLE resources ADD COLUMN datastore_table VARCHAR(100) NOT NULL DEFAULT '';
+ALTER TABLE resources ADD COLUMN derived_from VARCHAR(36) NOT NULL DEFAULT '';
+ALTER TABLE resources ADD COLUMN ingest_job_id VARCHAR(36) NOT NULL DEFAULT '';
+CREATE TABLE ingest_jobs (
+	id VARCHAR(36) PRIMARY KEY,
+	dataset_id VARCHAR(36) NOT NULL,
+	resource_id VARCHAR(36) NOT NULL,
+	blob_key VARCHAR(100) NOT NULL,
+	filename TEXT NOT NULL,
+	size BIGINT NOT NULL,
+	hash VARCHAR(64) NOT NULL,
+	mimetype VARCHAR(200) NOT NULL DEFAULT '',
+	replace_file BOOLEAN NOT NULL,
+	state VARCHAR(16) NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	worker VARCHAR(100) NOT NULL DEFAULT '',
+	lease_until {{timestamp}},
+	progress DOUBLE PRECISION NOT NULL DEFAULT 0,
+	row_count BIGINT NOT NULL DEFAULT 0,
+	error TEXT NOT NULL DEFAULT '',
+	error_fr TEXT NOT NULL DEFAULT '',
+	report TEXT NOT NULL DEFAULT '',
+	created {{timestamp}} NOT NULL,
+	started {{timestamp}},
+	finished {{timestamp}}
+);
+CREATE INDEX ingest_jobs_queue ON ingest_jobs (state, created);
+CREATE INDEX ingest_jobs_resource ON ingest_jobs (resource_id);
+`},
 }
 
 // migrationLockID is the PostgreSQL advisory lock that keeps two instances

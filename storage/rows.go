@@ -110,9 +110,39 @@ type resourceRow struct {
 	Created          time.Time
 	LastModified     *time.Time
 	MetadataModified time.Time
+	BlobKey          string
+	DatastoreTable   string
+	DerivedFrom      string
+	IngestJobID      string `gorm:"column:ingest_job_id"`
 }
 
 func (resourceRow) TableName() string { return "resources" }
+
+type jobRow struct {
+	ID          string `gorm:"primaryKey"`
+	DatasetID   string
+	ResourceID  string
+	BlobKey     string
+	Filename    string
+	Size        int64
+	Hash        string
+	Mimetype    string
+	ReplaceFile bool
+	State       string
+	Attempts    int
+	Worker      string
+	LeaseUntil  *time.Time
+	Progress    float64
+	RowCount    int64
+	Error       string
+	ErrorFR     string `gorm:"column:error_fr"`
+	Report      string // JSON of catalog.IngestReport
+	Created     time.Time
+	Started     *time.Time
+	Finished    *time.Time
+}
+
+func (jobRow) TableName() string { return "ingest_jobs" }
 
 type tokenRow struct {
 	ID             string `gorm:"primaryKey"`
@@ -141,6 +171,10 @@ func (r *resourceRow) toCatalog() catalog.Resource {
 		Mimetype: r.Mimetype, Size: r.Size, Hash: r.Hash, ResourceType: r.ResourceType,
 		State: catalog.State(r.State), DatastoreActive: r.DatastoreActive,
 		Created: r.Created.UTC(), MetadataModified: r.MetadataModified.UTC(),
+		BlobKey: r.BlobKey, DatastoreTable: r.DatastoreTable, DerivedFrom: r.DerivedFrom,
+	}
+	if r.IngestJobID != "" {
+		res.Ingest = &catalog.Ingest{JobID: r.IngestJobID}
 	}
 	if r.LastModified != nil {
 		t := r.LastModified.UTC()
@@ -169,4 +203,38 @@ func (r *datasetRow) toCatalog() *catalog.Dataset {
 	}
 	_ = json.Unmarshal([]byte(r.Themes), &d.Themes) // see resourceRow.toCatalog
 	return d
+}
+
+func (r *jobRow) toJob() *catalog.Job {
+	return &catalog.Job{
+		ID: r.ID, DatasetID: r.DatasetID, ResourceID: r.ResourceID,
+		Upload: catalog.Upload{
+			BlobKey: r.BlobKey, Filename: r.Filename, Size: r.Size, Hash: r.Hash, Mimetype: r.Mimetype,
+		},
+		Replace: r.ReplaceFile, State: catalog.IngestState(r.State), Attempts: r.Attempts,
+		Created: r.Created.UTC(),
+	}
+}
+
+func (r *jobRow) toIngest() *catalog.Ingest {
+	in := &catalog.Ingest{
+		JobID: r.ID, State: catalog.IngestState(r.State), Progress: r.Progress, Rows: r.RowCount,
+		Error: r.Error, ErrorFR: r.ErrorFR, Created: r.Created.UTC(),
+		Started: utcPtr(r.Started), Finished: utcPtr(r.Finished),
+	}
+	if r.Report != "" {
+		var rep catalog.IngestReport
+		if json.Unmarshal([]byte(r.Report), &rep) == nil { // written by this package
+			in.Report = &rep
+		}
+	}
+	return in
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }

@@ -41,6 +41,7 @@ type cli struct {
 	Serve   serveCmd   `cmd:"" help:"Run the HTTP server (CKAN API)."`
 	Org     orgCmd     `cmd:"" help:"Manage organisations."`
 	Token   tokenCmd   `cmd:"" help:"Manage API tokens."`
+	Import  importCmd  `cmd:"" help:"Publish a file as a resource of a dataset: stored as is, then ingested (column types, normalised CSV, datastore)."`
 	Inspect inspectCmd `cmd:"" help:"Show what Passerelle finds in a spreadsheet: format, encoding, delimiter, header, sheets, column types."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/passerelle/passerelle/api"
+	"github.com/passerelle/passerelle/catalog/ingest"
 	"github.com/passerelle/passerelle/storage"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -17,21 +18,25 @@ import (
 
 type serveCmd struct {
 	storageFlags
+	fileFlags
 	Addr            string        `help:"Address to listen on." default:":8080"`
 	BaseURL         string        `help:"Public URL of the site, used in links, DCAT URIs and download URLs (default http://localhost:PORT)."`
 	BootstrapToken  string        `help:"If set and no sysadmin token exists yet, this secret becomes the first sysadmin token (for containers and tests)."`
 	SiteTitle       string        `help:"Catalogue title." default:"Passerelle"`
 	SiteDescription string        `help:"Catalogue description." default:"Données ouvertes publiées avec Passerelle"`
+	MaxUploadBytes  int64         `help:"Largest accepted upload, in bytes." default:"1073741824"`
+	Workers         int           `help:"How many files are ingested at once." default:"2"`
+	Demo            bool          `help:"On an empty catalogue, publish a few sample files so that the API shows real data at once."`
 	ShutdownTimeout time.Duration `help:"How long to let requests finish on SIGTERM." default:"30s"`
 }
 
 func (c *serveCmd) Run(e *env) error {
-	db, err := c.open(e.ctx, e.log)
+	st, err := openStack(e.ctx, c.storageFlags, c.fileFlags, e.log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	tokens := storage.NewTokenService(db)
+	defer st.close()
+	tokens := storage.NewTokenService(st.db)
 	if c.BootstrapToken != "" {
 		created, err := tokens.EnsureBootstrapToken(e.ctx, c.BootstrapToken)
 		if err != nil {
@@ -49,24 +54,40 @@ func (c *serveCmd) Run(e *env) error {
 	if baseURL == "" {
 		baseURL = defaultBaseURL(ln.Addr())
 	}
+	workers := &ingest.Workers{Pipeline: st.pipeline, N: c.Workers}
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	datasets := storage.NewDatasetService(st.db)
 	srv := api.NewServer(api.Config{
 		BaseURL: baseURL, SiteTitle: c.SiteTitle, SiteDescription: c.SiteDescription,
-		Version: versionString(), Logger: e.log,
+		Version: versionString(), Logger: e.log, MaxUploadBytes: c.MaxUploadBytes, TempDir: st.tempDir,
 	}, api.Services{
-		Datasets:      storage.NewDatasetService(db),
-		Organizations: storage.NewOrganizationService(db),
+		Datasets:      datasets,
+		Organizations: storage.NewOrganizationService(st.db),
 		Tokens:        tokens,
-		Ready:         db.Ping,
+		Blobs:         st.blobs,
+		Datastore:     st.datastore,
+		OnUpload:      workers.Notify,
+		Ready:         st.ready,
 	}, metrics)
+	if c.Demo {
+		if err := loadDemo(e.ctx, st, e.log); err != nil {
+			ln.Close()
+			return fmt.Errorf("load the demo data: %w", err)
+		}
+	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
 	}
-	e.log.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL, "database", string(db.Dialect()))
+	// Workers stop after the HTTP server: a stopped ingestion goes back
+	// in the queue for the next start.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(e.ctx))
+	workDone := make(chan struct{})
+	go func() { workers.Run(workCtx); close(workDone) }()
+	defer func() { stopWork(); <-workDone }()
+	e.log.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL, "database", string(st.db.Dialect()), "workers", c.Workers)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

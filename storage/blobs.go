@@ -1,0 +1,129 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
+	_ "gocloud.dev/blob/s3blob" // registers s3:// with blob.OpenBucket
+	"gocloud.dev/gcerrors"
+
+	"github.com/passerelle/passerelle/catalog"
+)
+
+// OpenBlobStore opens the store of uploaded and generated files: a
+// directory "blobs" under dataDir when rawURL is empty, or any bucket URL
+// gocloud.dev understands (s3://bucket?endpoint=…&use_path_style=true for
+// S3-compatible servers).
+func OpenBlobStore(ctx context.Context, rawURL, dataDir string) (catalog.BlobStore, error) {
+	if rawURL == "" {
+		dir := filepath.Join(dataDir, "blobs")
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create blob directory: %w", err)
+		}
+		// Temporary files next to the final ones, so that the rename that
+		// publishes a file is atomic; no metadata sidecar files.
+		b, err := fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, Metadata: fileblob.MetadataDontWrite})
+		if err != nil {
+			return nil, fmt.Errorf("open blob directory %s: %w", dir, err)
+		}
+		return &localBlobs{bucketBlobs: bucketBlobs{b: b}, dir: dir}, nil
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme == "" {
+		return nil, fmt.Errorf("blob URL %q: want empty (files in the data directory) or s3://bucket?…", rawURL)
+	}
+	b, err := blob.OpenBucket(ctx, rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("open blob store %s://%s: %w", u.Scheme, u.Host, err)
+	}
+	return &bucketBlobs{b: b}, nil
+}
+
+// bucketBlobs is a catalog.BlobStore on a gocloud.dev bucket.
+type bucketBlobs struct{ b *blob.Bucket }
+
+func (s *bucketBlobs) Put(ctx context.Context, key string, r io.Reader) error {
+	// The type is only a label here: files are served with their
+	// resource's mimetype.
+	if err := s.b.Upload(ctx, key, r, &blob.WriterOptions{ContentType: "application/octet-stream"}); err != nil {
+		return fmt.Errorf("store blob %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *bucketBlobs) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	r, err := s.b.NewReader(ctx, key, nil)
+	if err != nil {
+		return nil, blobError(key, err)
+	}
+	return r, nil
+}
+
+func (s *bucketBlobs) Stat(ctx context.Context, key string) (int64, time.Time, error) {
+	a, err := s.b.Attributes(ctx, key)
+	if err != nil {
+		return 0, time.Time{}, blobError(key, err)
+	}
+	return a.Size, a.ModTime, nil
+}
+
+func (s *bucketBlobs) Delete(ctx context.Context, key string) error {
+	err := s.b.Delete(ctx, key)
+	if err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return fmt.Errorf("delete blob %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *bucketBlobs) Ping(ctx context.Context) error {
+	ok, err := s.b.IsAccessible(ctx)
+	if err != nil {
+		return fmt.Errorf("blob store: %w", err)
+	}
+	if !ok {
+		return errors.New("blob store: bucket is not accessible")
+	}
+	return nil
+}
+
+// Close closes the bucket.
+func (s *bucketBlobs) Close() error { return s.b.Close() }
+
+func blobError(key string, err error) error {
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return &catalog.Error{Kind: catalog.KindNotFound, Msg: "File not found", Err: err}
+	}
+	return fmt.Errorf("read blob %s: %w", key, err)
+}
+
+// localBlobs is the default store: a directory of the data directory.
+type localBlobs struct {
+	bucketBlobs
+	dir string
+}
+
+var _ catalog.LocalBlobStore = (*localBlobs)(nil)
+
+// LocalPath implements catalog.LocalBlobStore.
+func (s *localBlobs) LocalPath(key string) (string, error) {
+	if strings.Contains(key, "..") || strings.HasPrefix(key, "/") {
+		return "", fmt.Errorf("blob key %q is not a store key", key)
+	}
+	p := filepath.Join(s.dir, filepath.FromSlash(key))
+	if _, err := os.Stat(p); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", &catalog.Error{Kind: catalog.KindNotFound, Msg: "File not found", Err: err}
+		}
+		return "", err
+	}
+	return p, nil
+}
