@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,12 +14,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 
 	"github.com/passerelle/passerelle/api"
 	"github.com/passerelle/passerelle/catalog"
+	"github.com/passerelle/passerelle/catalog/ingest"
 	"github.com/passerelle/passerelle/storage"
 	"github.com/passerelle/passerelle/storage/storagetest"
 )
@@ -36,22 +39,43 @@ type harness struct {
 	editorB  string // token of an editor of ville-b
 	orgA     *catalog.Organization
 	orgB     *catalog.Organization
+	pipeline *ingest.Pipeline
+	jobs     *storage.JobQueue
+	dataDir  string
 }
+
+// maxTestUpload is the harness server's upload limit.
+const maxTestUpload = 1 << 20
 
 func newHarness(t *testing.T, db *storage.DB) *harness {
 	t.Helper()
-	h := &harness{t: t, db: db}
+	h := &harness{t: t, db: db, dataDir: t.TempDir()}
+	blobs, err := storage.OpenBlobStore(context.Background(), "", h.dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := storage.NewDatastore(db, h.dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := ds.(interface{ Close() error }); ok {
+		t.Cleanup(func() { c.Close() })
+	}
+	h.jobs = storage.NewJobQueue(db)
+	h.pipeline = &ingest.Pipeline{Jobs: h.jobs, Blobs: blobs, Datastore: ds, Log: slog.New(slog.DiscardHandler), Lease: time.Minute, TempDir: t.TempDir()}
 	h.srv = api.NewServer(api.Config{
 		BaseURL: testBaseURL, SiteTitle: "Données de test", SiteDescription: "Catalogue de test", Version: "test",
+		MaxUploadBytes: maxTestUpload, TempDir: t.TempDir(),
 	}, api.Services{
 		Datasets:      storage.NewDatasetService(db),
 		Organizations: storage.NewOrganizationService(db),
 		Tokens:        storage.NewTokenService(db),
+		Blobs:         blobs,
+		Datastore:     ds,
 		Ready:         db.Ping,
 	}, nil)
 	ctx := catalog.WithPrincipal(context.Background(), &catalog.Principal{Name: "setup", Sysadmin: true})
 	orgs := storage.NewOrganizationService(db)
-	var err error
 	if h.orgA, err = orgs.CreateOrganization(ctx, &catalog.Organization{Name: "ville-a", Title: "Ville d'Arles"}); err != nil {
 		t.Fatal(err)
 	}
