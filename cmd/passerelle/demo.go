@@ -19,7 +19,7 @@ var demoFiles embed.FS
 // demoDatasets are the datasets the demo publishes, one file each.
 var demoDatasets = []struct {
 	file, name, title, notes, license, frequency string
-	tags, themes                                  []string
+	tags, themes                                 []string
 }{
 	{"subventions-2024.csv", "subventions-2024", "Subventions versées aux associations en 2024",
 		"Montants des subventions accordées par la commune aux associations, avec le SIRET du bénéficiaire.",
