@@ -2,9 +2,9 @@ package api
 
 import (
 	"bytes"
-	"net/url"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/passerelle/passerelle/catalog"
@@ -251,14 +251,14 @@ func (s *Server) resourceDict(r *catalog.Resource) resourceDict {
 
 // ingestDict is the state of a resource's latest ingestion.
 type ingestDict struct {
-	State    string               `json:"state"`
-	Progress float64              `json:"progress"`
-	Rows     int64                `json:"rows"`
-	Error    *string              `json:"error"`
-	ErrorFR  *string              `json:"error_fr"`
-	Created  string               `json:"created"`
-	Started  *string              `json:"started"`
-	Finished *string              `json:"finished"`
+	State    string                `json:"state"`
+	Progress float64               `json:"progress"`
+	Rows     int64                 `json:"rows"`
+	Error    *string               `json:"error"`
+	ErrorFR  *string               `json:"error_fr"`
+	Created  string                `json:"created"`
+	Started  *string               `json:"started"`
+	Finished *string               `json:"finished"`
 	Report   *catalog.IngestReport `json:"report"`
 }
 
