@@ -52,9 +52,23 @@ func OpenBlobStore(ctx context.Context, rawURL, dataDir string) (catalog.BlobSto
 type bucketBlobs struct{ b *blob.Bucket }
 
 func (s *bucketBlobs) Put(ctx context.Context, key string, r io.Reader) error {
+	// Cancelling the writer's context before Close aborts the write: a
+	// reader that fails half-way must not publish half a file (Upload
+	// would commit what it had).
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	// The type is only a label here: files are served with their
 	// resource's mimetype.
-	if err := s.b.Upload(ctx, key, r, &blob.WriterOptions{ContentType: "application/octet-stream"}); err != nil {
+	w, err := s.b.NewWriter(wctx, key, &blob.WriterOptions{ContentType: "application/octet-stream"})
+	if err != nil {
+		return fmt.Errorf("store blob %s: %w", key, err)
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		cancel()
+		w.Close()
+		return fmt.Errorf("store blob %s: %w", key, err)
+	}
+	if err := w.Close(); err != nil {
 		return fmt.Errorf("store blob %s: %w", key, err)
 	}
 	return nil
