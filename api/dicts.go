@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/passerelle/passerelle/catalog"
@@ -233,7 +232,7 @@ func (s *Server) resourceDict(r *catalog.Resource) resourceDict {
 		URL: r.URL, URLType: nullable(r.URLType), DerivedFrom: nullable(r.DerivedFrom),
 	}, extras: r.Extras}
 	if r.URLType == "upload" {
-		rd.core.URL = s.downloadURL(r)
+		rd.core.URL = r.DownloadURL(s.cfg.BaseURL)
 	}
 	if r.LastModified != nil {
 		t := ckanTime(*r.LastModified)
@@ -270,11 +269,6 @@ func ckanTimePtr(t *time.Time) *string {
 	return &s
 }
 
-// downloadURL is where an uploaded resource's file is served, in CKAN's
-// form: /dataset/{id}/resource/{rid}/download/{filename}.
-func (s *Server) downloadURL(r *catalog.Resource) string {
-	return s.cfg.BaseURL + "/dataset/" + r.DatasetID + "/resource/" + r.ID + "/download/" + url.PathEscape(r.URL)
-}
 
 func newOrgShortDict(o *catalog.Organization) orgShortDict {
 	return orgShortDict{

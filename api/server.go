@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/passerelle/passerelle/catalog"
+	"github.com/passerelle/passerelle/catalog/dcat"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -98,6 +99,17 @@ func (s *Server) routes(m *requestMetrics, metricsHandler http.Handler) *gin.Eng
 	r.GET("/dataset/:id/resource/:rid/download/:filename", s.download)
 	r.HEAD("/dataset/:id/resource/:rid/download/:filename", s.download)
 	r.GET("/datastore/dump/:resource_id", s.dump)
+	// DCAT-AP feeds, as ckanext-dcat names them, on GET and HEAD (udata's
+	// harvester asks HEAD for the format).
+	for path, f := range map[string]dcat.Format{
+		"/catalog.ttl": dcat.Turtle, "/catalog.rdf": dcat.RDFXML, "/catalog.xml": dcat.RDFXML,
+		"/catalog.jsonld": dcat.JSONLD, "/catalog.nt": dcat.NTriples, "/catalog": "",
+	} {
+		r.GET(path, s.catalogFeed(f))
+		r.HEAD(path, s.catalogFeed(f))
+	}
+	r.GET("/dataset/:id", s.datasetFeed)
+	r.HEAD("/dataset/:id", s.datasetFeed)
 	for _, prefix := range []string{"/api/3/action/", "/api/action/"} {
 		for _, a := range s.sortedActions() {
 			h := s.actionHandler(a)

@@ -419,3 +419,13 @@ func validateGeoJSONArea(v string) string {
 	}
 	return ""
 }
+
+// DownloadURL is where an uploaded resource's file is served, in CKAN's
+// form: base/dataset/{id}/resource/{rid}/download/{filename}. A link
+// resource's is its own URL.
+func (r *Resource) DownloadURL(base string) string {
+	if r.URLType != "upload" {
+		return r.URL
+	}
+	return strings.TrimRight(base, "/") + "/dataset/" + r.DatasetID + "/resource/" + r.ID + "/download/" + url.PathEscape(r.URL)
+}
