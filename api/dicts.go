@@ -269,7 +269,6 @@ func ckanTimePtr(t *time.Time) *string {
 	return &s
 }
 
-
 func newOrgShortDict(o *catalog.Organization) orgShortDict {
 	return orgShortDict{
 		ApprovalStatus: "approved", Created: ckanTime(o.Created), Description: o.Description,

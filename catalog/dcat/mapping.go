@@ -336,7 +336,9 @@ func (doc *Document) Dataset(d *catalog.Dataset) error {
 	return nil
 }
 
-func isHTTP(s string) bool { return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") }
+func isHTTP(s string) bool {
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
 
 func (m *Mapper) orgURI(o *catalog.Organization) string { return m.BaseURL + "/organization/" + o.ID }
 
