@@ -100,10 +100,13 @@ func TestOrganizations(t *testing.T) {
 		}
 		mustFail(t, h.post("organization_patch", h.sysadmin, map[string]any{"id": "metropole-c", "name": "ville-a"}), 409, "Validation Error")
 		mustFail(t, h.post("organization_patch", h.sysadmin, map[string]any{"id": "inconnue", "title": "x"}), 404, "Not Found Error")
-		// Datasets show their organisation's new title.
+		// Datasets show their organisation's new title, and say they
+		// changed, for incremental harvesters.
+		before := mustOK(t, h.get("package_show", "", url.Values{"id": {"jeu-01"}})).resultMap()
 		mustOK(t, h.post("organization_patch", h.sysadmin, map[string]any{"id": "ville-a", "title": "Ville d'Arles (13)"}))
-		if d := mustOK(t, h.get("package_show", "", url.Values{"id": {"jeu-01"}})).resultMap(); d["organization"].(map[string]any)["title"] != "Ville d'Arles (13)" {
-			t.Errorf("package organization = %v", d["organization"])
+		d := mustOK(t, h.get("package_show", "", url.Values{"id": {"jeu-01"}})).resultMap()
+		if d["organization"].(map[string]any)["title"] != "Ville d'Arles (13)" || d["metadata_modified"] == before["metadata_modified"] {
+			t.Errorf("package organization = %v, modified %v (was %v)", d["organization"], d["metadata_modified"], before["metadata_modified"])
 		}
 	})
 }

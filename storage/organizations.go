@@ -93,9 +93,18 @@ func (s *OrganizationService) UpdateOrganization(ctx context.Context, idOrName s
 				return catalog.Invalid("name", msgOrgNameTaken)
 			}
 		}
-		row := orgToRow(o, s.db.now())
+		now := s.db.now()
+		row := orgToRow(o, now)
 		if err := tx.Model(&organizationRow{ID: o.ID}).Select("*").Omit("id", "created").Updates(&row).Error; err != nil {
 			return duplicateAs(err, "name", msgOrgNameTaken)
+		}
+		if visibleChange(cur, o) {
+			// The organisation shows in its datasets' dicts and feeds
+			// (organization, publisher): incremental harvesters must see
+			// them change (harvest-contract.md §7, pitfall 10).
+			if err := tx.Model(&datasetRow{}).Where("owner_org = ?", o.ID).Update("metadata_modified", now).Error; err != nil {
+				return err
+			}
 		}
 		if err := tx.Where("organization_id = ?", o.ID).Delete(&organizationExtraRow{}).Error; err != nil {
 			return err
@@ -301,4 +310,11 @@ func cloneOrganization(o *catalog.Organization) *catalog.Organization {
 	c := *o
 	c.Extras = append([]catalog.Extra(nil), o.Extras...)
 	return &c
+}
+
+// visibleChange reports whether a change of organisation shows in its
+// datasets.
+func visibleChange(a, b *catalog.Organization) bool {
+	return a.Name != b.Name || a.Title != b.Title || a.Description != b.Description ||
+		a.ImageURL != b.ImageURL || a.Email != b.Email || a.SIREN != b.SIREN
 }
