@@ -454,6 +454,9 @@ func writeDataset(tx *gorm.DB, d, cur *catalog.Dataset, now time.Time) error {
 	if err := writeTags(tx, d); err != nil {
 		return fmt.Errorf("write tags: %w", err)
 	}
+	if err := indexDataset(tx, dialect(tx), d); err != nil {
+		return fmt.Errorf("index dataset: %w", err)
+	}
 	if len(d.Extras) > 0 {
 		rows := make([]datasetExtraRow, len(d.Extras))
 		for i, e := range d.Extras {
@@ -613,14 +616,6 @@ func datasetToRow(d *catalog.Dataset) datasetRow {
 	if d.Themes == nil {
 		themes = []byte("[]")
 	}
-	tagNames := make([]string, len(d.Tags))
-	for i, t := range d.Tags {
-		tagNames[i] = t.Name
-	}
-	text := []string{d.Name, d.Title, d.Notes, strings.Join(tagNames, " "), d.Author, d.Maintainer}
-	for _, r := range d.Resources {
-		text = append(text, r.Name, r.Description)
-	}
 	return datasetRow{
 		ID: d.ID, Name: d.Name, Title: d.Title, Notes: d.Notes, URL: d.URL,
 		Version: d.Version, Author: d.Author, AuthorEmail: d.AuthorEmail,
@@ -631,8 +626,7 @@ func datasetToRow(d *catalog.Dataset) datasetRow {
 		SpatialURI: d.SpatialURI, Spatial: d.Spatial, Themes: string(themes),
 		ContactName: d.ContactName, ContactEmail: d.ContactEmail,
 		NumResources: len(d.Resources), NumTags: len(d.Tags),
-		SearchTitle: foldText(d.Title), SearchTags: foldText(strings.Join(tagNames, " ")),
-		SearchText:      foldText(strings.Join(text, " ")),
+		SearchTitle:     foldText(d.Title),
 		MetadataCreated: d.Created, MetadataModified: d.Modified,
 	}
 }

@@ -16,8 +16,13 @@ import (
 var migrations = []struct {
 	id  string
 	ddl string
+	// sqlite and postgres hold DDL for one dialect only.
+	sqlite, postgres string
+	// run, when set, runs Go code after the DDL (to fill new structures
+	// with what only Go computes).
+	run func(tx *gorm.DB, dialect Dialect) error
 }{
-	{"0001_catalogue", `
+	{id: "0001_catalogue", ddl: `
 CREATE TABLE organizations (
 	id VARCHAR(36) PRIMARY KEY,
 	name VARCHAR(100) NOT NULL,
@@ -123,7 +128,7 @@ CREATE TABLE api_tokens (
 );
 CREATE UNIQUE INDEX api_tokens_hash ON api_tokens (hash);
 `},
-	{"0002_uploads_and_ingest_jobs", `
+	{id: "0002_uploads_and_ingest_jobs", ddl: `
 ALTER TABLE resources ADD COLUMN blob_key VARCHAR(100) NOT NULL DEFAULT '';
 ALTER TABLE resources ADD COLUMN datastore_table VARCHAR(100) NOT NULL DEFAULT '';
 ALTER TABLE resources ADD COLUMN derived_from VARCHAR(36) NOT NULL DEFAULT '';
@@ -154,6 +159,21 @@ CREATE TABLE ingest_jobs (
 CREATE INDEX ingest_jobs_queue ON ingest_jobs (state, created);
 CREATE INDEX ingest_jobs_resource ON ingest_jobs (resource_id);
 `},
+	{id: "0003_full_text_search", ddl: `
+ALTER TABLE datasets DROP COLUMN search_text;
+ALTER TABLE datasets DROP COLUMN search_tags;
+ALTER TABLE organizations DROP COLUMN search_text;
+CREATE INDEX datasets_license ON datasets (license_id);
+CREATE INDEX datasets_created ON datasets (metadata_created);
+CREATE INDEX resources_format ON resources (dataset_id, format);
+`, sqlite: `
+ALTER TABLE datasets ADD COLUMN search_seq INTEGER;
+CREATE UNIQUE INDEX datasets_search_seq ON datasets (search_seq);
+CREATE VIRTUAL TABLE datasets_fts USING fts4(title, tags, notes, other, prefix="2,3,4", tokenize=simple);
+`, postgres: `
+ALTER TABLE datasets ADD COLUMN search_vector TSVECTOR;
+CREATE INDEX datasets_search ON datasets USING GIN (search_vector);
+`, run: backfillSearch},
 }
 
 // migrationLockID is the PostgreSQL advisory lock that keeps two instances
@@ -167,7 +187,11 @@ func migrate(ctx context.Context, g *gorm.DB, dialect Dialect) error {
 	}
 	list := make([]*gormigrate.Migration, len(migrations))
 	for i, m := range migrations {
-		ddl := strings.ReplaceAll(m.ddl, "{{timestamp}}", timestamp)
+		ddl := m.ddl + m.sqlite
+		if dialect == Postgres {
+			ddl = m.ddl + m.postgres
+		}
+		ddl = strings.ReplaceAll(ddl, "{{timestamp}}", timestamp)
 		list[i] = &gormigrate.Migration{
 			ID: m.id,
 			Migrate: func(tx *gorm.DB) error {
@@ -176,6 +200,11 @@ func migrate(ctx context.Context, g *gorm.DB, dialect Dialect) error {
 						continue
 					}
 					if err := tx.Exec(stmt).Error; err != nil {
+						return fmt.Errorf("migration %s: %w", m.id, err)
+					}
+				}
+				if m.run != nil {
+					if err := m.run(tx, dialect); err != nil {
 						return fmt.Errorf("migration %s: %w", m.id, err)
 					}
 				}

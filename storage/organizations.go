@@ -105,6 +105,9 @@ func (s *OrganizationService) UpdateOrganization(ctx context.Context, idOrName s
 			if err := tx.Model(&datasetRow{}).Where("owner_org = ?", o.ID).Update("metadata_modified", now).Error; err != nil {
 				return err
 			}
+			if err := reindexOrganization(tx, s.db.dialect, o.ID); err != nil {
+				return err
+			}
 		}
 		if err := tx.Where("organization_id = ?", o.ID).Delete(&organizationExtraRow{}).Error; err != nil {
 			return err
@@ -241,7 +244,6 @@ func orgToRow(o *catalog.Organization, now time.Time) organizationRow {
 	return organizationRow{
 		ID: o.ID, Name: o.Name, Title: o.Title, Description: o.Description,
 		ImageURL: o.ImageURL, SIREN: o.SIREN, Email: o.Email, State: string(o.State),
-		SearchText: foldText(o.Name + " " + o.Title),
 		Created:    o.Created, Modified: now,
 	}
 }

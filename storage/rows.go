@@ -19,7 +19,6 @@ type organizationRow struct {
 	SIREN       string `gorm:"column:siren"`
 	Email       string
 	State       string
-	SearchText  string
 	Created     time.Time
 	Modified    time.Time
 }
@@ -60,9 +59,7 @@ type datasetRow struct {
 	ContactEmail     string
 	NumResources     int
 	NumTags          int
-	SearchTitle      string
-	SearchTags       string
-	SearchText       string
+	SearchTitle      string // folded title, for sort=title_string
 	MetadataCreated  time.Time
 	MetadataModified time.Time
 }

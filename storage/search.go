@@ -13,9 +13,8 @@ import (
 // over the catalogue tables. Every value from the query is bound; only
 // fixed fragments of SQL are concatenated.
 //
-// Text matching folds case and accents and looks for substrings of folded
-// columns. It scans; a full-text index replaces it when the catalogue grows
-// (see the search issue).
+// Free text goes through the full-text index (fts.go); other fields are
+// compared with indexed columns.
 func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchParams) (*catalog.SearchResult, error) {
 	keys, err := catalog.ParseSort(p.Sort)
 	if err != nil {
@@ -27,7 +26,7 @@ func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchPar
 		}
 	}
 	now := s.db.now()
-	b := &searchBuilder{}
+	b := &searchBuilder{dialect: s.db.dialect}
 	clauses := []string{}
 	q, err := catalog.ParseQuery(p.Q, false, now)
 	if err != nil {
@@ -63,7 +62,7 @@ func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchPar
 	res.Count = int(count)
 
 	if p.Rows > 0 && p.Start < res.Count {
-		scoreSQL, scoreArgs := b.score()
+		scoreSQL, scoreJoin, scoreArgs := b.score()
 		order := make([]string, 0, len(keys)+1)
 		for _, k := range keys {
 			col := map[string]string{
@@ -82,7 +81,9 @@ func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchPar
 			ID    string
 			Score float64
 		}
-		err := tx.Raw("SELECT d.id, "+scoreSQL+" AS score"+from+where+
+		// The rank join sits between the tables and WHERE.
+		i := strings.Index(from, " WHERE ")
+		err := tx.Raw("SELECT d.id, "+scoreSQL+" AS score"+from[:i]+scoreJoin+from[i:]+where+
 			" ORDER BY "+strings.Join(order, ", ")+" LIMIT ? OFFSET ?", pageArgs...).Scan(&hits).Error
 		if err != nil {
 			return nil, internal("search datasets", err)
@@ -203,8 +204,9 @@ func facet(tx *gorm.DB, field, fromWhere string, args []any, limit, minCount int
 // searchBuilder turns parsed queries into SQL conditions with bound
 // arguments.
 type searchBuilder struct {
+	dialect       Dialect
 	args          []any
-	scoreTerms    []string // LIKE patterns of positive free-text terms
+	scoreTerms    []ftsQuery // positive free-text terms, for ranking
 	mentionsState bool
 }
 
@@ -295,20 +297,17 @@ var dcatExtraColumns = map[string]string{
 func (b *searchBuilder) term(t catalog.Term, filter, negated bool) (string, error) {
 	switch t.Field {
 	case "text", "title", "notes", "author", "maintainer", "res_name", "res_description":
-		pattern := textPattern(t.Value, t.Wildcard)
-		if pattern == "%%" {
+		q, ok, err := newFTSQuery(t)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
 			return "1=1", nil // only punctuation: nothing to look for
 		}
-		if !filter && !negated && (t.Field == "text" || t.Field == "title") {
-			b.scoreTerms = append(b.scoreTerms, pattern)
+		if !filter && !negated {
+			b.scoreTerms = append(b.scoreTerms, q)
 		}
-		switch t.Field {
-		case "text":
-			return b.bind("(d.search_text LIKE ? OR o.search_text LIKE ?)", pattern, pattern), nil
-		case "title":
-			return b.bind("d.search_title LIKE ?", pattern), nil
-		}
-		return b.bind("d.search_text LIKE ?", pattern), nil
+		return b.ftsCondition(q), nil
 	case "name":
 		return b.keyword("d.name", t), nil
 	case "id":
@@ -402,50 +401,6 @@ func wildcardPattern(v string) string {
 		}
 	}
 	return sb.String()
-}
-
-// textPattern folds a free-text term into a substring LIKE pattern. Folded
-// text holds only letters, digits and spaces, so it needs no escaping; a
-// wildcard becomes %.
-func textPattern(v string, wildcard bool) string {
-	if !wildcard {
-		return "%" + foldText(v) + "%"
-	}
-	var parts []string
-	var cur strings.Builder
-	flush := func() { parts = append(parts, foldText(cur.String())); cur.Reset() }
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
-		case '\\':
-			if i+1 < len(v) {
-				i++
-				cur.WriteByte(v[i])
-			}
-		case '*', '?':
-			flush()
-		default:
-			cur.WriteByte(c)
-		}
-	}
-	flush()
-	return "%" + strings.Join(parts, "%") + "%"
-}
-
-// score ranks datasets for "score desc": a free-text term weighs 4 in the
-// title, 2 in the tags and 1 anywhere.
-func (b *searchBuilder) score() (string, []any) {
-	if len(b.scoreTerms) == 0 {
-		return "0", nil
-	}
-	parts := make([]string, 0, len(b.scoreTerms))
-	args := make([]any, 0, 3*len(b.scoreTerms))
-	for _, p := range b.scoreTerms {
-		parts = append(parts, "(CASE WHEN d.search_title LIKE ? THEN 4 ELSE 0 END + "+
-			"CASE WHEN d.search_tags LIKE ? THEN 2 ELSE 0 END + "+
-			"CASE WHEN d.search_text LIKE ? THEN 1 ELSE 0 END)")
-		args = append(args, p, p, p)
-	}
-	return "(" + strings.Join(parts, " + ") + ")", args
 }
 
 // visibility restricts results to what the caller may see: active public
