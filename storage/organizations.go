@@ -244,7 +244,7 @@ func orgToRow(o *catalog.Organization, now time.Time) organizationRow {
 	return organizationRow{
 		ID: o.ID, Name: o.Name, Title: o.Title, Description: o.Description,
 		ImageURL: o.ImageURL, SIREN: o.SIREN, Email: o.Email, State: string(o.State),
-		Created:    o.Created, Modified: now,
+		Created: o.Created, Modified: now,
 	}
 }
 
