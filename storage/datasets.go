@@ -15,12 +15,15 @@ import (
 )
 
 // DatasetService implements catalog.DatasetService.
-type DatasetService struct{ db *DB }
+type DatasetService struct {
+	db     *DB
+	facets *facetCache
+}
 
 var _ catalog.DatasetService = (*DatasetService)(nil)
 
 // NewDatasetService returns the dataset store of db.
-func NewDatasetService(db *DB) *DatasetService { return &DatasetService{db: db} }
+func NewDatasetService(db *DB) *DatasetService { return &DatasetService{db: db, facets: newFacetCache()} }
 
 // FindDataset implements catalog.DatasetService.
 func (s *DatasetService) FindDataset(ctx context.Context, idOrName string) (*catalog.Dataset, error) {
@@ -421,6 +424,9 @@ func loadDatasets(tx *gorm.DB, rows []datasetRow) ([]*catalog.Dataset, error) {
 // by id. metadata_modified becomes now.
 func writeDataset(tx *gorm.DB, d, cur *catalog.Dataset, now time.Time) error {
 	d.Modified = now
+	if err := bumpVersion(tx); err != nil {
+		return err
+	}
 	if cur == nil || d.Name != cur.Name || d.State == catalog.StateDeleted != (cur.State == catalog.StateDeleted) {
 		if d.State != catalog.StateDeleted {
 			var n int64

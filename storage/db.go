@@ -78,8 +78,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
-		registerSQLiteDriver()
-		dialector = sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: sqliteDSN(filepath.Join(cfg.DataDir, sqliteFile))})
+		dialector = sqlite.Open(sqliteDSN(filepath.Join(cfg.DataDir, sqliteFile)))
 		dialect = SQLite
 	case strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://"):
 		dialector = postgres.Open(u)
@@ -115,7 +114,31 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		sqlDB.Close()
 		return nil, err
 	}
+	if err := db.Optimize(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
 	return db, nil
+}
+
+// Optimize refreshes the query planner's statistics where they are missing
+// or stale. SQLite plans searches from them (without them it may scan the
+// catalogue rather than follow the full-text index); PostgreSQL's
+// autovacuum keeps its own, so there it does nothing. Run it at start-up
+// and now and then (serve does every ten minutes); it is cheap when
+// nothing changed.
+func (db *DB) Optimize(ctx context.Context) error {
+	if db.dialect != SQLite {
+		return nil
+	}
+	// analysis_limit bounds the rows each ANALYZE looks at; 0x10002 asks
+	// for every table that lacks statistics or changed a lot.
+	for _, pragma := range []string{"PRAGMA analysis_limit=2000", "PRAGMA optimize=0x10002"} {
+		if err := db.gorm.WithContext(ctx).Exec(pragma).Error; err != nil {
+			return fmt.Errorf("optimize catalogue: %w", err)
+		}
+	}
+	return nil
 }
 
 // sqliteDSN opens the file in WAL mode with a busy timeout and foreign keys

@@ -164,11 +164,17 @@ ALTER TABLE datasets DROP COLUMN search_text;
 ALTER TABLE datasets DROP COLUMN search_tags;
 ALTER TABLE organizations DROP COLUMN search_text;
 CREATE INDEX datasets_license ON datasets (license_id);
-CREATE INDEX datasets_created ON datasets (metadata_created);
+CREATE INDEX datasets_visible_modified ON datasets (state, private, metadata_modified, id);
+CREATE INDEX datasets_visible_created ON datasets (state, private, metadata_created, id);
+CREATE INDEX datasets_visible_org ON datasets (state, private, owner_org);
+CREATE INDEX datasets_visible_license ON datasets (state, private, license_id);
+CREATE TABLE catalog_version (id INTEGER PRIMARY KEY, version BIGINT NOT NULL);
+INSERT INTO catalog_version (id, version) VALUES (1, 0);
 CREATE INDEX resources_format ON resources (dataset_id, format);
 `, sqlite: `
 ALTER TABLE datasets ADD COLUMN search_seq INTEGER;
 CREATE UNIQUE INDEX datasets_search_seq ON datasets (search_seq);
+CREATE INDEX datasets_search_visible ON datasets (search_seq, state, private);
 CREATE VIRTUAL TABLE datasets_fts USING fts4(title, tags, notes, other, prefix="2,3,4", tokenize=simple);
 `, postgres: `
 ALTER TABLE datasets ADD COLUMN search_vector TSVECTOR;

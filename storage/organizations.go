@@ -108,6 +108,9 @@ func (s *OrganizationService) UpdateOrganization(ctx context.Context, idOrName s
 			if err := reindexOrganization(tx, s.db.dialect, o.ID); err != nil {
 				return err
 			}
+			if err := bumpVersion(tx); err != nil {
+				return err
+			}
 		}
 		if err := tx.Where("organization_id = ?", o.ID).Delete(&organizationExtraRow{}).Error; err != nil {
 			return err

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/passerelle/passerelle/catalog"
@@ -51,7 +52,7 @@ func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchPar
 	clauses = append(clauses, b.visibility(catalog.PrincipalFrom(ctx), p))
 	where := strings.Join(clauses, " AND ")
 	args := b.args
-	const from = " FROM datasets d JOIN organizations o ON o.id = d.owner_org WHERE "
+	const from = " FROM datasets d WHERE "
 
 	tx := s.db.gorm.WithContext(ctx)
 	res := &catalog.SearchResult{Datasets: []*catalog.Dataset{}, Facets: []catalog.Facet{}, Sort: catalog.FormatSort(keys)}
@@ -62,7 +63,7 @@ func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchPar
 	res.Count = int(count)
 
 	if p.Rows > 0 && p.Start < res.Count {
-		scoreSQL, scoreJoin, scoreArgs := b.score()
+		scoreSQL, scoreArgs := b.score()
 		order := make([]string, 0, len(keys)+1)
 		for _, k := range keys {
 			col := map[string]string{
@@ -75,15 +76,19 @@ func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchPar
 			}
 			order = append(order, col)
 		}
-		order = append(order, "d.id")
+		// The tie-break follows the first key's direction, so that an
+		// index on (…, key, id) serves the whole order.
+		if keys[0].Desc {
+			order = append(order, "d.id DESC")
+		} else {
+			order = append(order, "d.id")
+		}
 		pageArgs := append(append(scoreArgs, args...), p.Rows, p.Start)
 		var hits []struct {
 			ID    string
 			Score float64
 		}
-		// The rank join sits between the tables and WHERE.
-		i := strings.Index(from, " WHERE ")
-		err := tx.Raw("SELECT d.id, "+scoreSQL+" AS score"+from[:i]+scoreJoin+from[i:]+where+
+		err := tx.Raw("SELECT d.id, "+scoreSQL+" AS score"+from+where+
 			" ORDER BY "+strings.Join(order, ", ")+" LIMIT ? OFFSET ?", pageArgs...).Scan(&hits).Error
 		if err != nil {
 			return nil, internal("search datasets", err)
@@ -98,12 +103,22 @@ func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchPar
 		}
 	}
 
-	for _, f := range p.FacetFields {
-		items, err := facet(tx, f, from+where, args, p.FacetLimit, p.FacetMinCount)
+	if len(p.FacetFields) > 0 {
+		version, err := catalogVersion(tx)
 		if err != nil {
-			return nil, internal("count facet "+f, err)
+			return nil, internal("read catalogue version", err)
 		}
-		res.Facets = append(res.Facets, catalog.Facet{Field: f, Items: items})
+		for _, f := range p.FacetFields {
+			key := facetKey(version, f, where, args, p.FacetLimit, p.FacetMinCount)
+			items, ok := s.facets.get(key)
+			if !ok {
+				if items, err = facet(tx, f, from+where, args, p.FacetLimit, p.FacetMinCount); err != nil {
+					return nil, internal("count facet "+f, err)
+				}
+				s.facets.put(key, items)
+			}
+			res.Facets = append(res.Facets, catalog.Facet{Field: f, Items: items})
+		}
 	}
 	return res, nil
 }
@@ -137,7 +152,7 @@ func datasetsByID(tx *gorm.DB, ids []string) ([]*catalog.Dataset, error) {
 // facetColumns says, per facet field, which joins it needs and which value
 // it groups by. Each counts distinct datasets.
 var facetColumns = map[string]struct{ join, value string }{
-	"organization": {"", "o.name"},
+	"organization": {"", "d.owner_org"}, // ids, turned into names below
 	"owner_org":    {"", "d.owner_org"},
 	"license_id":   {"", "d.license_id"},
 	"state":        {"", "d.state"},
@@ -155,11 +170,17 @@ func facet(tx *gorm.DB, field, fromWhere string, args []any, limit, minCount int
 	}
 	// Insert the join between the FROM tables and WHERE.
 	i := strings.Index(fromWhere, " WHERE ")
-	sql := "SELECT " + col.value + " AS name, count(DISTINCT d.id) AS n" + fromWhere[:i] + col.join +
+	// A dataset has one value of a column, and each tag once; only formats
+	// repeat (several CSV resources) and need DISTINCT.
+	counter := "count(*)"
+	if field == "res_format" {
+		counter = "count(DISTINCT d.id)"
+	}
+	sql := "SELECT " + col.value + " AS name, " + counter + " AS n" + fromWhere[:i] + col.join +
 		fromWhere[i:] + " AND " + col.value + " <> '' GROUP BY " + col.value
 	a := append([]any(nil), args...)
 	if minCount > 1 {
-		sql += " HAVING count(DISTINCT d.id) >= ?"
+		sql += " HAVING " + counter + " >= ?"
 		a = append(a, minCount)
 	}
 	sql += " ORDER BY n DESC, name"
@@ -176,18 +197,30 @@ func facet(tx *gorm.DB, field, fromWhere string, args []any, limit, minCount int
 	}
 	var titles map[string]string
 	if field == "organization" && len(rows) > 0 {
-		names := make([]string, len(rows))
+		// Counted by id (indexed): show names and titles.
+		ids := make([]string, len(rows))
 		for i, r := range rows {
-			names[i] = r.Name
+			ids[i] = r.Name
 		}
 		var orgs []organizationRow
-		if err := tx.Where("name IN ?", names).Find(&orgs).Error; err != nil {
+		if err := tx.Where("id IN ?", ids).Find(&orgs).Error; err != nil {
 			return nil, err
 		}
+		byID := make(map[string]organizationRow, len(orgs))
 		titles = make(map[string]string, len(orgs))
 		for _, o := range orgs {
+			byID[o.ID] = o
 			titles[o.Name] = o.toCatalog().DisplayTitle()
 		}
+		for i := range rows {
+			rows[i].Name = byID[rows[i].Name].Name
+		}
+		sort.SliceStable(rows, func(i, j int) bool {
+			if rows[i].N != rows[j].N {
+				return rows[i].N > rows[j].N
+			}
+			return rows[i].Name < rows[j].Name
+		})
 	}
 	for _, r := range rows {
 		display := r.Name
@@ -317,7 +350,7 @@ func (b *searchBuilder) term(t catalog.Term, filter, negated bool) (string, erro
 	case "owner_org":
 		return b.keyword("d.owner_org", t), nil
 	case "organization":
-		return b.keyword("o.name", t), nil
+		return "d.owner_org IN (SELECT id FROM organizations WHERE " + b.keyword("name", t) + ")", nil
 	case "version":
 		return b.keyword("d.version", t), nil
 	case "url":
