@@ -23,7 +23,9 @@ type DatasetService struct {
 var _ catalog.DatasetService = (*DatasetService)(nil)
 
 // NewDatasetService returns the dataset store of db.
-func NewDatasetService(db *DB) *DatasetService { return &DatasetService{db: db, facets: newFacetCache()} }
+func NewDatasetService(db *DB) *DatasetService {
+	return &DatasetService{db: db, facets: newFacetCache()}
+}
 
 // FindDataset implements catalog.DatasetService.
 func (s *DatasetService) FindDataset(ctx context.Context, idOrName string) (*catalog.Dataset, error) {
