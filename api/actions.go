@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"sort"
 	"strings"
@@ -91,8 +94,36 @@ func (s *Server) actionHandler(a *action) gin.HandlerFunc {
 			s.writeError(c, help, err)
 			return
 		}
+		if stream, ok := result.(jsonStream); ok {
+			s.writeStream(c, help, stream)
+			return
+		}
 		writeJSON(c, 200, envelope{Help: help, Success: true, Result: result})
 	}
+}
+
+// jsonStream is a result written as it is read (a list of every dataset
+// name), so that memory does not grow with the catalogue.
+type jsonStream func(w *bufio.Writer) error
+
+// writeStream writes a successful envelope around a streamed result. The
+// status is sent first: a failure half-way can only be logged (and leaves
+// the JSON unfinished, which clients see as an error).
+func (s *Server) writeStream(c *gin.Context, help string, stream jsonStream) {
+	c.Header("Content-Type", jsonContentType)
+	c.Status(http.StatusOK)
+	w := bufio.NewWriterSize(c.Writer, 32<<10)
+	helpJSON, _ := json.Marshal(help) // a string always encodes
+	w.WriteString(`{"help":`)
+	w.Write(helpJSON)
+	w.WriteString(`,"success":true,"result":`)
+	if err := stream(w); err != nil {
+		s.log.Error("streamed result interrupted", "path", c.Request.URL.Path, "err", err)
+		w.Flush()
+		return
+	}
+	w.WriteString("}\n")
+	w.Flush()
 }
 
 // postOnly answers a write action asked for with GET, as CKAN does.

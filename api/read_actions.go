@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"strings"
 
 	"github.com/passerelle/passerelle/catalog"
@@ -44,7 +46,25 @@ func (s *Server) packageList(ctx context.Context, p *params) (any, error) {
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	return s.svc.Datasets.ListDatasetNames(ctx, limit, offset)
+	// Streamed: udata asks for every name at once.
+	return jsonStream(func(w *bufio.Writer) error {
+		w.WriteByte('[')
+		first := true
+		err := s.svc.Datasets.WalkDatasetNames(ctx, limit, offset, func(name string) error {
+			if !first {
+				w.WriteString(", ")
+			}
+			first = false
+			b, err := json.Marshal(name)
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(b)
+			return err
+		})
+		w.WriteByte(']')
+		return err
+	}), nil
 }
 
 func (s *Server) currentPackageListWithResources(ctx context.Context, p *params) (any, error) {

@@ -42,6 +42,11 @@ type DatasetService interface {
 	// ListDatasetNames returns names of active public datasets by name;
 	// limit < 0 means all of them.
 	ListDatasetNames(ctx context.Context, limit, offset int) ([]string, error)
+	// WalkDatasetNames calls fn with each name ListDatasetNames would
+	// return, as they are read, so that a list of every name (which
+	// harvesters ask for) is never held in memory. An error from fn stops
+	// the walk and is returned.
+	WalkDatasetNames(ctx context.Context, limit, offset int, fn func(name string) error) error
 	// SearchDatasets runs a CKAN package_search.
 	SearchDatasets(ctx context.Context, p SearchParams) (*SearchResult, error)
 	// CreateDataset stores a new dataset with its resources.

@@ -52,7 +52,17 @@ func checkRead(p *catalog.Principal, d *catalog.Dataset) error {
 
 // ListDatasetNames implements catalog.DatasetService.
 func (s *DatasetService) ListDatasetNames(ctx context.Context, limit, offset int) ([]string, error) {
-	q := s.db.gorm.WithContext(ctx).Model(&datasetRow{}).
+	names := []string{}
+	err := s.WalkDatasetNames(ctx, limit, offset, func(n string) error {
+		names = append(names, n)
+		return nil
+	})
+	return names, err
+}
+
+// WalkDatasetNames implements catalog.DatasetService.
+func (s *DatasetService) WalkDatasetNames(ctx context.Context, limit, offset int, fn func(string) error) error {
+	q := s.db.gorm.WithContext(ctx).Model(&datasetRow{}).Select("name").
 		Where("state = ? AND private = ?", catalog.StateActive, false).Order("name")
 	if limit >= 0 {
 		q = q.Limit(limit)
@@ -60,11 +70,21 @@ func (s *DatasetService) ListDatasetNames(ctx context.Context, limit, offset int
 	if offset > 0 {
 		q = q.Offset(offset)
 	}
-	names := []string{}
-	if err := q.Pluck("name", &names).Error; err != nil {
-		return nil, internal("list dataset names", err)
+	rows, err := q.Rows()
+	if err != nil {
+		return internal("list dataset names", err)
 	}
-	return names, nil
+	defer rows.Close()
+	var name string
+	for rows.Next() {
+		if err := rows.Scan(&name); err != nil {
+			return internal("list dataset names", err)
+		}
+		if err := fn(name); err != nil {
+			return err
+		}
+	}
+	return internal("list dataset names", rows.Err())
 }
 
 // ListTags implements catalog.DatasetService.
