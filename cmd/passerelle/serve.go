@@ -86,6 +86,21 @@ func (c *serveCmd) Run(e *env) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(e.ctx))
 	workDone := make(chan struct{})
 	go func() { workers.Run(workCtx); close(workDone) }()
+	go func() {
+		// Keep the query planner's statistics fresh as the catalogue grows.
+		t := time.NewTicker(10 * time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-workCtx.Done():
+				return
+			case <-t.C:
+				if err := st.db.Optimize(workCtx); err != nil && workCtx.Err() == nil {
+					e.log.Warn("optimize catalogue", "err", err)
+				}
+			}
+		}
+	}()
 	defer func() { stopWork(); <-workDone }()
 	e.log.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL, "database", string(st.db.Dialect()), "workers", c.Workers)
 	errc := make(chan error, 1)
