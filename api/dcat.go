@@ -239,8 +239,12 @@ func (s *Server) datasetFeed(c *gin.Context) {
 		return
 	}
 	doc := s.mapper().NewDocument(dcat.NewEncoder(c.Writer, format))
-	if err := doc.Dataset(d); err == nil {
+	err = doc.Dataset(d)
+	if err == nil {
 		err = doc.Close()
+	}
+	if err != nil {
+		s.log.Warn("dataset feed interrupted", "dataset_id", d.ID, "err", err)
 	}
 }
 
