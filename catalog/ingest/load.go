@@ -9,73 +9,65 @@ import (
 	"github.com/passerelle/passerelle/converters"
 )
 
-// batchRows is how many rows travel together from the reader to the
-// loader.
-const batchRows = 512
+// Both passes over a table run on two goroutines: one reads and parses
+// the rows, the other classifies them (inference) or writes and loads them
+// (load), so that both cores work. Rows travel in a fixed set of batches
+// that go back and forth: memory stays flat whatever the file's size.
+const (
+	batchRows = 256 // rows per batch
+	batches   = 4   // batches in existence
+)
 
-// load reads every row of r, normalises it, writes it to the normalised
-// CSV and appends it to the datastore table. Reading and normalising run
-// in one goroutine, writing and loading in another, so that both cores
-// work. progress sees the count of loaded rows now and then.
-func load(ctx context.Context, r *converters.Reader, cw *converters.Writer, tw catalog.TableWriter, progress func(int64)) (int64, error) {
-	batches := make(chan [][]string, 4)
-	free := make(chan [][]string, 6)
-	readErr := make(chan error, 1)
+// rowBatch is rows handed from the reading goroutine to the other: their
+// values end to end, width per row. The strings are the reader's own,
+// which it never changes.
+type rowBatch struct {
+	vals  []string
+	width int
+}
+
+func (b *rowBatch) len() int { return len(b.vals) / b.width }
+
+func (b *rowBatch) row(k int) []string {
+	return b.vals[k*b.width : (k+1)*b.width : (k+1)*b.width]
+}
+
+// pipeRows reads every row of r on a goroutine of its own, turns each into
+// width values with prep (nil: the row as read, padded or cut to width)
+// and hands them to use in batches, on the caller's goroutine. It returns
+// the first error of either side, after the reading goroutine has stopped.
+func pipeRows(ctx context.Context, r *converters.Reader, width int, prep func(dst, row []string) []string, use func(*rowBatch) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	full := make(chan *rowBatch, batches)
+	free := make(chan *rowBatch, batches)
+	for range batches {
+		free <- &rowBatch{vals: make([]string, 0, batchRows*width), width: width}
+	}
+	readErr := make(chan error, 1)
 	go func() {
-		defer close(batches)
-		readErr <- readBatches(ctx, r, cw, batches, free)
+		defer close(full)
+		readErr <- fillBatches(ctx, r, width, prep, full, free)
 	}()
-	var loaded int64
-	var loadErr error
-	for batch := range batches {
-		if loadErr == nil {
-			for _, vals := range batch {
-				if err := cw.WriteValues(vals); err != nil {
-					loadErr = fmt.Errorf("write normalised file: %w", err)
-					break
-				}
-				if err := tw.Append(vals); err != nil {
-					loadErr = fmt.Errorf("load row %d: %w", loaded+1, err)
-					break
-				}
-				loaded++
-				if loaded%heartbeatRows == 0 {
-					progress(loaded)
-				}
-			}
-			if loadErr != nil {
+	var useErr error
+	for b := range full {
+		if useErr == nil {
+			if useErr = use(b); useErr != nil {
 				cancel() // stop the reader
 			}
 		}
-		select {
-		case free <- batch:
-		default:
-		}
+		free <- b // never blocks: free has room for every batch
 	}
-	if err := <-readErr; err != nil && loadErr == nil {
-		return loaded, err
+	if err := <-readErr; err != nil && useErr == nil {
+		return err
 	}
-	if loadErr != nil {
-		return loaded, loadErr
-	}
-	progress(loaded)
-	return loaded, ctx.Err()
+	return useErr
 }
 
-// readBatches reads rows, turns them into normalised values and sends them
-// in batches. Batches come back through free to be reused.
-func readBatches(ctx context.Context, r *converters.Reader, cw *converters.Writer, out chan<- [][]string, free chan [][]string) error {
-	newBatch := func() [][]string {
-		select {
-		case b := <-free:
-			return b[:0]
-		default:
-			return make([][]string, 0, batchRows)
-		}
-	}
-	batch := newBatch()
+// fillBatches reads rows into batches taken from free and sends them on
+// full.
+func fillBatches(ctx context.Context, r *converters.Reader, width int, prep func(dst, row []string) []string, full chan<- *rowBatch, free <-chan *rowBatch) error {
+	var b *rowBatch
 	for {
 		row, err := r.Read()
 		if err == io.EOF {
@@ -84,27 +76,91 @@ func readBatches(ctx context.Context, r *converters.Reader, cw *converters.Write
 		if err != nil {
 			return tableError(err)
 		}
-		var dst []string
-		if len(batch) < cap(batch) {
-			dst = batch[:len(batch)+1][len(batch)]
-		}
-		vals, _ := cw.Values(dst, row)
-		batch = append(batch, vals)
-		if len(batch) == batchRows {
+		if b == nil {
 			select {
-			case out <- batch:
+			case b = <-free:
+				b.vals = b.vals[:0]
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			batch = newBatch()
+		}
+		n := len(b.vals)
+		dst := b.vals[n : n+width : n+width]
+		if prep != nil {
+			row = prep(dst[:0], row)
+		}
+		// In place when prep filled dst; a copy of the row's strings
+		// otherwise.
+		k := copy(dst, row)
+		clear(dst[k:])
+		b.vals = b.vals[:n+width]
+		if len(b.vals) == cap(b.vals) {
+			select {
+			case full <- b:
+				b = nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 	}
-	if len(batch) > 0 {
+	if b != nil && len(b.vals) > 0 {
 		select {
-		case out <- batch:
+		case full <- b:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 	return nil
+}
+
+// infer reads every row of r into inf. progress sees the count of rows
+// read now and then.
+func infer(ctx context.Context, r *converters.Reader, inf *converters.Inferrer, width int, progress func(int64)) (int64, error) {
+	var n int64
+	err := pipeRows(ctx, r, width, nil, func(b *rowBatch) error {
+		for k := range b.len() {
+			inf.Add(b.row(k))
+		}
+		prev := n
+		n += int64(b.len())
+		if n/heartbeatRows != prev/heartbeatRows {
+			progress(n)
+			return ctx.Err()
+		}
+		return nil
+	})
+	return n, err
+}
+
+// load reads every row of r, normalises it, writes it to the normalised
+// CSV and appends it to the datastore table. Reading and normalising run
+// in one goroutine, writing and loading in another (and the datastore may
+// execute its inserts in a third). progress sees the count of loaded rows
+// now and then.
+func load(ctx context.Context, r *converters.Reader, cw *converters.Writer, tw catalog.TableWriter, width int, progress func(int64)) (int64, error) {
+	var loaded int64
+	err := pipeRows(ctx, r, width, func(dst, row []string) []string {
+		vals, _ := cw.Values(dst, row)
+		return vals
+	}, func(b *rowBatch) error {
+		for k := range b.len() {
+			vals := b.row(k)
+			if err := cw.WriteValues(vals); err != nil {
+				return fmt.Errorf("write normalised file: %w", err)
+			}
+			if err := tw.Append(vals); err != nil {
+				return fmt.Errorf("load row %d: %w", loaded+1, err)
+			}
+			loaded++
+			if loaded%heartbeatRows == 0 {
+				progress(loaded)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return loaded, err
+	}
+	progress(loaded)
+	return loaded, ctx.Err()
 }

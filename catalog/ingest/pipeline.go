@@ -224,24 +224,12 @@ func (p *Pipeline) ingestTable(ctx context.Context, f *converters.File, i int, f
 	}
 	inf := converters.NewInferrer(r.Header(), r.Names())
 	r.ReuseRecord = true
-	var n int64
-	for {
-		row, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			r.Close()
-			return nil, nil, tableError(err)
-		}
-		inf.Add(row)
-		if n++; n%heartbeatRows == 0 {
-			if err := ctx.Err(); err != nil {
-				r.Close()
-				return nil, nil, err
-			}
-			hb.set(Progress{Phase: "inferring", Table: i, Tables: tables, Rows: n, Fraction: (float64(i) + 0.3*frac(n, 0)) / float64(tables)})
-		}
+	n, err := infer(ctx, r, inf, len(r.Header()), func(n int64) {
+		hb.set(Progress{Phase: "inferring", Table: i, Tables: tables, Rows: n, Fraction: (float64(i) + 0.3*frac(n, 0)) / float64(tables)})
+	})
+	if err != nil {
+		r.Close()
+		return nil, nil, err
 	}
 	headerLine, warnings := r.HeaderLine(), r.Warnings()
 	r.Close()
@@ -281,7 +269,7 @@ func (p *Pipeline) ingestTable(ctx context.Context, f *converters.File, i int, f
 	}
 	defer r.Close()
 	r.ReuseRecord = true
-	loaded, err := load(ctx, r, cw, tw, func(rows int64) {
+	_, err = load(ctx, r, cw, tw, len(fields), func(rows int64) {
 		hb.set(Progress{Phase: "loading", Table: i, Tables: tables, Rows: rows, TotalRows: total,
 			Fraction: (float64(i) + 0.3 + 0.7*frac(rows, total)) / float64(tables)})
 	})
@@ -300,14 +288,20 @@ func (p *Pipeline) ingestTable(ctx context.Context, f *converters.File, i int, f
 	}
 	hash := hex.EncodeToString(sum.Sum(nil))
 	key := catalog.BlobKey(hash)
-	if err := p.Blobs.Put(ctx, key, tmp); err != nil {
-		return out, nil, err
-	}
+	// Storing the normalised CSV (a copy) and committing the table (a
+	// sync) overlap. Should the copy fail after the commit, the caller
+	// drops the table.
+	putErr := make(chan error, 1)
+	go func() { putErr <- p.Blobs.Put(ctx, key, tmp) }()
 	rows, err := tw.Commit()
+	perr := <-putErr
 	if err != nil {
 		return out, nil, fmt.Errorf("commit datastore table: %w", err)
 	}
 	committed = true
+	if perr != nil {
+		return out, nil, perr
+	}
 	out.Rows = rows
 	out.Normalized = catalog.Upload{BlobKey: key, Filename: normalisedName(f, i, filename), Size: size, Hash: hash, Mimetype: "text/csv"}
 	if cw.Invalid() > 0 {
@@ -317,7 +311,6 @@ func (p *Pipeline) ingestTable(ctx context.Context, f *converters.File, i int, f
 	if f.Format != converters.FormatCSV {
 		it.Sheet = f.Sheets[i].Name
 	}
-	_ = loaded
 	return out, it, nil
 }
 

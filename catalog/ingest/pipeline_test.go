@@ -28,7 +28,7 @@ type env struct {
 	dataset  *catalog.Dataset
 }
 
-func newEnv(t *testing.T, db *storage.DB) *env {
+func newEnv(t testing.TB, db *storage.DB) *env {
 	t.Helper()
 	dir := t.TempDir()
 	e := &env{datasets: storage.NewDatasetService(db), jobs: storage.NewJobQueue(db)}
