@@ -70,12 +70,12 @@ func (s *Server) catalogFeed(f dcat.Format) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		format := f
 		if format == "" {
+			c.Header("Vary", "Accept")
 			var ok bool
 			if format, ok = negotiate(c.GetHeader("Accept")); !ok {
 				c.String(http.StatusNotAcceptable, "406 not acceptable: ask for text/turtle, application/rdf+xml, application/ld+json or application/n-triples\n")
 				return
 			}
-			c.Header("Vary", "Accept")
 		}
 		page, sp, err := feedQuery(c)
 		if err != nil {
@@ -97,7 +97,7 @@ func (s *Server) catalogFeed(f dcat.Format) gin.HandlerFunc {
 			s.plainError(c, err)
 			return
 		}
-		if res.Count > 0 && sp.Start >= res.Count {
+		if page > 1 && sp.Start >= res.Count {
 			c.String(http.StatusNotFound, "404 not found: the catalogue has %d pages\n", (res.Count+feedPageSize-1)/feedPageSize)
 			return
 		}
@@ -212,12 +212,12 @@ func (s *Server) datasetFeed(c *gin.Context) {
 		}
 	}
 	if format == "" {
+		c.Header("Vary", "Accept")
 		var ok bool
 		if format, ok = negotiate(c.GetHeader("Accept")); !ok {
 			c.String(http.StatusNotAcceptable, "406 not acceptable: ask for text/turtle, application/rdf+xml, application/ld+json or application/n-triples\n")
 			return
 		}
-		c.Header("Vary", "Accept")
 	}
 	ctx, err := s.authenticate(c)
 	if err != nil {

@@ -522,7 +522,10 @@ func TestUdataDCATHarvestInterop(t *testing.T) {
 		if !ok {
 			t.Fatal("dataset not harvested")
 		}
-		want := `{"coordinates":[[[[4.5,43.5],[4.8,43.5],[4.8,43.8],[4.5,43.5]]]],"type":"MultiPolygon"}`
+		// udata gets the envelope (dcat:bbox): the exact shape is in a
+		// locn:Geometry node, which udata does not read, and in the CKAN
+		// dict's spatial extra.
+		want := `{"coordinates":[[[[4.5,43.5],[4.8,43.5],[4.8,43.8],[4.5,43.8],[4.5,43.5]]]],"type":"MultiPolygon"}`
 		if b, _ := json.Marshal(d.Spatial); string(b) != want {
 			t.Errorf("spatial coverage harvested: %s, want %s (literal datatypes skipped: %v)", b, want, d.SpatialIgnored)
 		}
@@ -546,14 +549,18 @@ func TestUdataDCATHarvestInterop(t *testing.T) {
 		}
 	})
 	t.Run("checksum", func(t *testing.T) {
+		// DCAT-AP 3's checksum (https SPDX algorithm, xsd:hexBinary) is
+		// skipped by udata, which knows only the http algorithm: the
+		// dataset is harvested, without the checksum (the CKAN path
+		// carries the hash).
 		d, ok := find("Jeu depot")
 		if !ok {
 			t.Fatal("the dataset with an uploaded file fails to harvest")
 		}
 		for _, r := range d.Resources {
 			if r.URL == up["url"] {
-				if r.Checksum == nil || r.Checksum.Type != "sha256" || r.Checksum.Value != up["hash"] {
-					t.Errorf("checksum %+v, want sha256 %v", r.Checksum, up["hash"])
+				if r.Checksum != nil {
+					t.Errorf("checksum %+v harvested: udata would store bytes in a text field", r.Checksum)
 				}
 				return
 			}

@@ -96,7 +96,7 @@ var iriUnsafe = regexp.MustCompile(`[\x00-\x20<>"{}|\\^` + "`" + `\x7f]`)
 // safeIRI percent-encodes the characters an IRI may not hold, so that a
 // stray space or quote in a user's URL cannot break a document.
 func safeIRI(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = cleanText(s)
 	return iriUnsafe.ReplaceAllStringFunc(s, func(c string) string { return fmt.Sprintf("%%%02X", c[0]) })
 }
 
@@ -120,17 +120,34 @@ func safeBlank(s string) string {
 	return s
 }
 
+// cleanText makes text safe for every format: invalid UTF-8 and the
+// non-characters U+FFFE and U+FFFF (which parsers refuse even escaped)
+// become U+FFFD.
+func cleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.ContainsAny(s, "\uFFFE\uFFFF") {
+		s = strings.NewReplacer("\uFFFE", "\uFFFD", "\uFFFF", "\uFFFD").Replace(s)
+	}
+	return s
+}
+
 // quoteLiteral writes a Turtle / N-Triples string literal: ECHAR escapes
 // for the usual controls, \uXXXX for the others, the rest as UTF-8.
-func quoteLiteral(b *strings.Builder, s string) {
-	s = strings.ToValidUTF8(s, "\uFFFD")
+// backslashAsU writes a backslash as \u005C, for N-Triples: rdflib 6's
+// N-Triples reader decodes "\\n" as a backslash and a line break.
+func quoteLiteral(b *strings.Builder, s string, backslashAsU bool) {
+	s = cleanText(s)
 	b.WriteByte('"')
 	for _, r := range s {
 		switch r {
 		case '"':
 			b.WriteString(`\"`)
 		case '\\':
-			b.WriteString(`\\`)
+			if backslashAsU {
+				b.WriteString(`\u005C`)
+			} else {
+				b.WriteString(`\\`)
+			}
 		case '\n':
 			b.WriteString(`\n`)
 		case '\r':
@@ -142,7 +159,7 @@ func quoteLiteral(b *strings.Builder, s string) {
 		case '\f':
 			b.WriteString(`\f`)
 		default:
-			if r < 0x20 || r == 0x7f || (r >= 0xfffe && r <= 0xffff) {
+			if r < 0x20 || r == 0x7f {
 				fmt.Fprintf(b, `\u%04X`, r)
 			} else {
 				b.WriteRune(r)
@@ -160,7 +177,7 @@ func ntTerm(b *strings.Builder, t Term) {
 	case KindBlank:
 		b.WriteString("_:" + safeBlank(t.Value))
 	default:
-		quoteLiteral(b, t.Value)
+		quoteLiteral(b, t.Value, true)
 		if l := safeLang(t.Lang); l != "" && t.Datatype == "" {
 			b.WriteString("@" + l)
 		} else if t.Datatype != "" {
@@ -225,7 +242,7 @@ func turtleTerm(b *strings.Builder, t Term) {
 	case KindBlank:
 		b.WriteString("_:" + safeBlank(t.Value))
 	default:
-		quoteLiteral(b, t.Value)
+		quoteLiteral(b, t.Value, false)
 		if l := safeLang(t.Lang); l != "" && t.Datatype == "" {
 			b.WriteString("@" + l)
 		} else if t.Datatype != "" {
@@ -284,7 +301,7 @@ func newXMLEncoder(w *bufio.Writer) *xmlEncoder {
 // carry most control characters at all, even as references: they become
 // U+FFFD in this format (Turtle and N-Triples keep them).
 func xmlText(b *strings.Builder, s string) {
-	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = cleanText(s)
 	for _, r := range s {
 		switch {
 		case r == '&':
@@ -429,7 +446,7 @@ func (e *jsonldEncoder) Node(n *Node) error {
 		case KindIRI, KindBlank:
 			v = map[string]string{"@id": jsonldID(p.Obj)}
 		default:
-			v = map[string]string{"@value": strings.ToValidUTF8(p.Obj.Value, "\uFFFD")}
+			v = map[string]string{"@value": cleanText(p.Obj.Value)}
 			if l := safeLang(p.Obj.Lang); l != "" && p.Obj.Datatype == "" {
 				v["@language"] = l
 			} else if p.Obj.Datatype != "" {

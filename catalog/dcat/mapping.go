@@ -173,6 +173,9 @@ var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // Dataset writes a dataset, its distributions and the nodes they refer to.
 func (doc *Document) Dataset(d *catalog.Dataset) error {
 	m := doc.m
+	if err := doc.vocabulary(); err != nil {
+		return err
+	}
 	ds := &Node{ID: IRI(m.DatasetURI(d)), Types: []string{NSDCAT + "Dataset"}}
 	ds.Add(NSDCT+"identifier", Lit(d.ID))
 	ds.AddLit(NSDCT+"title", d.Title)
@@ -217,13 +220,22 @@ func (doc *Document) Dataset(d *catalog.Dataset) error {
 		extra = append(extra, &Node{ID: IRI(d.SpatialURI), Types: []string{NSDCT + "Location"}})
 	}
 	if d.Spatial != "" {
+		// DCAT-AP 3 wants locn:geometry to be a locn:Geometry node; udata
+		// reads only literals typed application/vnd.geo+json (or its own
+		// WKT type) on the location, whatever the predicate: the envelope
+		// goes there as dcat:bbox, the exact shape in the geometry node.
 		loc := &Node{ID: doc.newBlank(), Types: []string{NSDCT + "Location"}}
-		loc.Add(NSLOCN+"geometry", Typed(d.Spatial, NSGSP+"geoJSONLiteral"))
+		geom := &Node{ID: doc.newBlank(), Types: []string{NSLOCN + "Geometry"}}
+		geom.Add(NSGSP+"asGeoJSON", Typed(d.Spatial, NSGSP+"geoJSONLiteral"))
 		if wkt, ok := bboxWKT(d.Spatial); ok {
-			loc.Add(NSDCAT+"bbox", Typed(wkt, NSGSP+"wktLiteral"))
+			geom.Add(NSGSP+"asWKT", Typed(wkt, NSGSP+"wktLiteral"))
+		}
+		loc.Add(NSLOCN+"geometry", geom.ID)
+		if box, ok := bboxGeoJSON(d.Spatial); ok {
+			loc.Add(NSDCAT+"bbox", Typed(box, geoJSONMediaType))
 		}
 		ds.Add(NSDCT+"spatial", loc.ID)
-		blanks = append(blanks, loc)
+		blanks = append(blanks, loc, geom)
 	}
 	if d.Organization != nil {
 		ds.Add(NSDCT+"publisher", IRI(m.orgURI(d.Organization)))
@@ -253,6 +265,9 @@ func (doc *Document) Dataset(d *catalog.Dataset) error {
 
 	licence, lic, hasLicence := m.licenceURI(d.LicenseID)
 	if hasLicence {
+		// On the dataset too: udata reads it there first, and a dataset
+		// without distributions would otherwise lose its licence.
+		ds.Add(NSDCT+"license", IRI(licence))
 		extra = append(extra, m.licenceNodes(lic)...)
 	}
 	var dists []*Node
@@ -265,7 +280,8 @@ func (doc *Document) Dataset(d *catalog.Dataset) error {
 		dist.Add(NSDCT+"identifier", Lit(r.ID))
 		dist.AddLit(NSDCT+"title", r.Name)
 		dist.AddLit(NSDCT+"description", r.Description)
-		if u := r.DownloadURL(m.BaseURL); u != "" {
+		// Compared as written: "a b" and "a%20b" are one URL to a harvester.
+		if u := safeIRI(r.DownloadURL(m.BaseURL)); u != "" {
 			// udata re-matches distributions by URL: two resources of one
 			// dataset with one URL would merge, so later ones get their
 			// id as a fragment (which never reaches the server).
@@ -293,6 +309,11 @@ func (doc *Document) Dataset(d *catalog.Dataset) error {
 		if r.Size != nil {
 			dist.Add(NSDCAT+"byteSize", Typed(strconv.FormatInt(*r.Size, 10), NSXSD+"nonNegativeInteger"))
 		}
+		// The checksum as DCAT-AP 3 has it: an xsd:hexBinary value and the
+		// https SPDX algorithm. udata knows only the http algorithm and
+		// skips this one; were it to read the value, it would get the bytes
+		// rdflib makes of xsd:hexBinary and fail the dataset. The CKAN
+		// dicts carry the hash for it.
 		if sha256Re.MatchString(r.Hash) {
 			ck := &Node{ID: doc.newBlank(), Types: []string{NSSPDX + "Checksum"}}
 			ck.Add(NSSPDX+"algorithm", IRI(checksumSHA256))
@@ -377,17 +398,28 @@ func contactOf(d *catalog.Dataset) (name, email string) {
 // bboxWKT returns the bounding box of a GeoJSON Polygon or MultiPolygon
 // as a WKT polygon.
 func bboxWKT(geojson string) (string, bool) {
+	minX, minY, maxX, maxY, ok := bbox(geojson)
+	if !ok {
+		return "", false
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	return fmt.Sprintf("POLYGON((%s %s,%s %s,%s %s,%s %s,%s %s))",
+		f(minX), f(minY), f(maxX), f(minY), f(maxX), f(maxY), f(minX), f(maxY), f(minX), f(minY)), true
+}
+
+// bbox is the envelope of a GeoJSON geometry's coordinates.
+func bbox(geojson string) (minX, minY, maxX, maxY float64, ok bool) {
 	var g struct {
 		Coordinates json.RawMessage `json:"coordinates"`
 	}
 	if json.Unmarshal([]byte(geojson), &g) != nil {
-		return "", false
+		return 0, 0, 0, 0, false
 	}
-	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	minX, minY, maxX, maxY = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	var walk func(v any)
 	walk = func(v any) {
-		l, ok := v.([]any)
-		if !ok {
+		l, isList := v.([]any)
+		if !isList {
 			return
 		}
 		if len(l) >= 2 {
@@ -405,14 +437,24 @@ func bboxWKT(geojson string) (string, bool) {
 	}
 	var coords any
 	if json.Unmarshal(g.Coordinates, &coords) != nil {
-		return "", false
+		return 0, 0, 0, 0, false
 	}
 	walk(coords)
-	if math.IsInf(minX, 1) {
+	return minX, minY, maxX, maxY, !math.IsInf(minX, 1)
+}
+
+// geoJSONMediaType is the datatype udata reads GeoJSON literals with.
+const geoJSONMediaType = "https://www.iana.org/assignments/media-types/application/vnd.geo+json"
+
+// bboxGeoJSON returns the bounding box of a GeoJSON Polygon or MultiPolygon
+// as a GeoJSON Polygon.
+func bboxGeoJSON(geojson string) (string, bool) {
+	minX, minY, maxX, maxY, ok := bbox(geojson)
+	if !ok {
 		return "", false
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	return fmt.Sprintf("POLYGON((%s %s,%s %s,%s %s,%s %s,%s %s))",
+	return fmt.Sprintf(`{"type": "Polygon", "coordinates": [[[%s, %s], [%s, %s], [%s, %s], [%s, %s], [%s, %s]]]}`,
 		f(minX), f(minY), f(maxX), f(minY), f(maxX), f(maxY), f(minX), f(maxY), f(minX), f(minY)), true
 }
 
@@ -425,6 +467,8 @@ func (m *Mapper) licenceNodes(lic catalog.License) []*Node {
 	ln := &Node{ID: IRI(uri), Types: []string{NSDCT + "LicenseDocument"}}
 	ln.Add(NSDCT+"title", Lit(lic.Title))
 	ln.Add(NSSKOS+"prefLabel", Lit(lic.Title))
+	// udata matches a licence it does not know by URL by its label.
+	ln.Add(NSRDFS+"label", Lit(lic.Title))
 	nodes := []*Node{ln}
 	if t := licenceTypeOf[lic.ID]; t != "" {
 		ln.Add(NSDCT+"type", IRI(licenceTypes+t))

@@ -24,10 +24,9 @@ const (
 	ianaMediaTypes  = "https://www.iana.org/assignments/media-types/"
 	publisherTypes  = "http://purl.org/adms/publishertype/"
 	licenceTypes    = "http://purl.org/adms/licencetype/"
-	// checksumSHA256 is the SPDX algorithm in the http namespace udata's
-	// harvester knows (DCAT-AP 3.0.1's vocabulary shape asks for https;
-	// udata fails the dataset on anything but http: harvesters win).
-	checksumSHA256 = NSSPDX + "checksumAlgorithm_sha256"
+	// checksumSHA256 is the SPDX algorithm as DCAT-AP 3.0.1's vocabulary
+	// shape asks for it (https); see Mapper.Checksums.
+	checksumSHA256 = "https://spdx.org/rdf/terms#checksumAlgorithm_sha256"
 )
 
 // fileTypes maps the formats resources declare to EU file-type codes.
