@@ -175,8 +175,15 @@ func parseDSInt(s string) (int64, error) {
 
 // parseDSNumeric parses a numeric column's value: a finite decimal number.
 func parseDSNumeric(s string) (float64, error) {
+	// Digits, sign, point and exponent only: ParseFloat also takes
+	// hexadecimal, underscores, "Inf" and "NaN".
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && c != '.' && c != '-' && c != '+' && c != 'e' && c != 'E' {
+			return 0, errNoValue
+		}
+	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || strings.ContainsAny(s, "xXpP_") {
+	if err != nil || math.IsInf(f, 0) {
 		return 0, errNoValue
 	}
 	return f, nil
@@ -196,20 +203,39 @@ func parseDSBool(s string) (bool, error) {
 // parseDSDate checks an ISO date, yyyy-mm-dd, and returns it as a time at
 // midnight UTC.
 func parseDSDate(s string) (time.Time, error) {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+	y, m, d, ok := splitDSDate(s)
+	if !ok {
 		return time.Time{}, errNoValue
+	}
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), nil
+}
+
+// splitDSDate returns the year, month and day of a valid ISO date.
+func splitDSDate(s string) (y, m, d int, ok bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, 0, 0, false
 	}
 	y, ok1 := digits(s[0:4])
 	m, ok2 := digits(s[5:7])
 	d, ok3 := digits(s[8:10])
-	if !ok1 || !ok2 || !ok3 || y < 1 || m < 1 || m > 12 || d < 1 || d > 31 {
-		return time.Time{}, errNoValue
+	if !ok1 || !ok2 || !ok3 || y < 1 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+		return 0, 0, 0, false
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if t.Day() != d { // 31 April
-		return time.Time{}, errNoValue
+	return y, m, d, true
+}
+
+// daysIn returns the number of days of month m of year y.
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
 	}
-	return t, nil
+	return 31
 }
 
 func digits(s string) (int, bool) {
@@ -291,9 +317,11 @@ func dsValue(typ, s string, pg bool) (any, error) {
 		}
 		return int64(0), nil
 	case catalog.DatastoreDate:
-		t, err := parseDSDate(s)
-		if err != nil || pg {
-			return t, err
+		if pg {
+			return parseDSDate(s)
+		}
+		if _, _, _, ok := splitDSDate(s); !ok {
+			return nil, errNoValue
 		}
 		return s, nil
 	case catalog.DatastoreTimestamp:
