@@ -221,12 +221,17 @@ func (b *searchBuilder) score() (expr string, args []any) {
 	var parts []string
 	for _, q := range b.scoreTerms {
 		for _, c := range ftsColumns {
-			if q.column != "" && q.column != c.name {
+			// Every result matches somewhere: "other" would only add a
+			// constant, and its set is the largest to build.
+			if c.name == "other" || (q.column != "" && q.column != c.name) {
 				continue
 			}
 			parts = append(parts, fmt.Sprintf("CASE WHEN d.search_seq IN (SELECT docid FROM datasets_fts WHERE datasets_fts MATCH ?) THEN %d ELSE 0 END", c.weight))
 			args = append(args, q.matchIn(c.name))
 		}
+	}
+	if len(parts) == 0 {
+		return "0", nil
 	}
 	return "(" + strings.Join(parts, " + ") + ")", args
 }

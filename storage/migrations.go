@@ -174,7 +174,7 @@ CREATE INDEX resources_format ON resources (dataset_id, format);
 `, sqlite: `
 ALTER TABLE datasets ADD COLUMN search_seq INTEGER;
 CREATE UNIQUE INDEX datasets_search_seq ON datasets (search_seq);
-CREATE INDEX datasets_search_visible ON datasets (search_seq, state, private);
+CREATE INDEX datasets_search_visible ON datasets (search_seq, state, private, metadata_modified, metadata_created, id);
 CREATE VIRTUAL TABLE datasets_fts USING fts4(title, tags, notes, other, prefix="2,3,4", tokenize=simple);
 `, postgres: `
 ALTER TABLE datasets ADD COLUMN search_vector TSVECTOR;
