@@ -1,0 +1,151 @@
+package tableschema
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/passerelle/passerelle/converters"
+)
+
+// benchFile is the 1M-row CSV of shared/bench/gen (see BenchmarkValidate);
+// TABLESCHEMA_BENCH_CSV names another one.
+func benchFile() string {
+	if p := os.Getenv("TABLESCHEMA_BENCH_CSV"); p != "" {
+		return p
+	}
+	return "/tmp/m.csv"
+}
+
+// benchData returns the benchmark table: the generated file when it is
+// there, else 100 000 rows made here in the same layout.
+func benchData(b *testing.B) []byte {
+	if data, err := os.ReadFile(benchFile()); err == nil {
+		return data
+	}
+	b.Logf("%s not found (cd ../shared/bench/gen && go run . -rows 1000000 -format csv -out /tmp/m.csv); using 100 000 generated rows", benchFile())
+	return syntheticCSV(100_000)
+}
+
+// syntheticCSV writes rows like shared/bench/gen's: codes with leading
+// zeros and Corsica, dates dd/mm/yyyy, decimal commas, oui/non.
+func syntheticCSV(rows int) []byte {
+	rng := rand.New(rand.NewPCG(1, 2))
+	communes := []string{"Saint-Étienne", "L'Haÿ-les-Roses", "Bourg-en-Bresse", "Ajaccio", "Lyon"}
+	natures := []string{"Fonctionnement", "Investissement", "Projet", "Équipement"}
+	var b bytes.Buffer
+	b.WriteString("id;code_insee;commune;date_decision;montant;beneficiaire;siret;renouvellement;nature\n")
+	for i := 1; i <= rows; i++ {
+		siret := fmt.Sprintf("%013d", rng.Int64N(1e13))
+		for d := 0; d < 10; d++ {
+			if luhn(siret + string(rune('0'+d))) {
+				siret += string(rune('0' + d))
+				break
+			}
+		}
+		fmt.Fprintf(&b, "%d;%02d%03d;%s;%02d/%02d/%d;%d,%02d;\"Association \"\"Les Écureuils\"\" n°%d\";%s;%s;%s\n",
+			i, rng.IntN(95)+1, rng.IntN(999), communes[rng.IntN(len(communes))], rng.IntN(28)+1, rng.IntN(12)+1, 2015+rng.IntN(10),
+			rng.IntN(250000), rng.IntN(100), i, siret, []string{"oui", "non"}[rng.IntN(2)], natures[rng.IntN(len(natures))])
+	}
+	return b.Bytes()
+}
+
+func benchSchema(b *testing.B) *Schema {
+	s, err := LoadFile("testdata/bench-subventions.schema.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkRead reads the table with the converters alone: the reference
+// for BenchmarkValidate.
+func BenchmarkRead(b *testing.B) {
+	data := benchData(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	rows := 0
+	for b.Loop() {
+		r, err := converters.NewCSVReader(bytes.NewReader(data), converters.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.ReuseRecord = true
+		for {
+			_, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		rows += r.Rows()
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkValidate reads the table with the converters and validates
+// every row (types, formats, patterns, enum, primary key, duplicate rows,
+// SIRET checksums).
+func BenchmarkValidate(b *testing.B) {
+	data := benchData(b)
+	s := benchSchema(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	rows := 0
+	var rep *Report
+	for b.Loop() {
+		r, err := converters.NewCSVReader(bytes.NewReader(data), converters.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rep, err = Validate(s, r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += rep.Rows
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+	b.Logf("errors %d %v", rep.ErrorCount, rep.ErrorCounts)
+}
+
+// BenchmarkRows measures the validator alone, on rows already in memory.
+func BenchmarkRows(b *testing.B) {
+	data := benchData(b)
+	if len(data) > 12<<20 {
+		data = data[:bytes.LastIndexByte(data[:12<<20], '\n')+1]
+	}
+	r, err := converters.NewCSVReader(bytes.NewReader(data), converters.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	header := r.Header()
+	var table [][]string
+	var lines []int
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		table = append(table, row)
+		lines = append(lines, r.Line())
+	}
+	s := benchSchema(b)
+	b.ReportAllocs()
+	rows := 0
+	for b.Loop() {
+		v := NewValidator(s, header)
+		for i, row := range table {
+			v.Row(lines[i], row)
+		}
+		rows += len(table)
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
