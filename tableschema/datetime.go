@@ -377,7 +377,12 @@ type pstate struct {
 	tz                                     bool
 	offset                                 int
 	got                                    uint16
+	steps                                  *int // match calls, against maxSteps (not undone by backtracking)
 }
+
+// maxSteps bounds the backtracking of one parse: a format such as
+// "%d%d%d%d…" would otherwise try exponentially many splits of a number.
+const maxSteps = 2000
 
 const (
 	gotYear = 1 << iota
@@ -400,7 +405,8 @@ func (l *layout) parse(s string) (civil, bool) {
 			return c, true
 		}
 	}
-	st := pstate{}
+	steps := 0
+	st := pstate{steps: &steps}
 	if !l.match(0, s, &st) {
 		return civil{}, false
 	}
@@ -449,6 +455,10 @@ func (st *pstate) civil() (civil, bool) {
 func (l *layout) match(k int, s string, st *pstate) bool {
 	if k == len(l.toks) {
 		return s == ""
+	}
+	*st.steps++
+	if *st.steps > maxSteps {
+		return false
 	}
 	t := l.toks[k]
 	switch t.dir {

@@ -32,5 +32,5 @@
 //
 // Fuzz targets (FuzzParse, FuzzValue, FuzzPattern) run one at a time, e.g.
 //
-//	go test -run '^$' -fuzz '^FuzzValue$' -fuzztime 60s ./tableschema
+//	go test -run '^$' -fuzz '^FuzzValue$' -fuzztime 60s -fuzzminimizetime 5s ./tableschema
 package tableschema

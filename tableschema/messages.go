@@ -394,14 +394,18 @@ func formatOffset(off int) string {
 // decimals and no grouping, or false.
 func looseNumber(s string) (string, bool) {
 	var b strings.Builder
+	digits := false
 	for _, r := range s {
 		switch {
-		case r >= '0' && r <= '9', r == ',', r == '.', r == '-', r == '+':
+		case r >= '0' && r <= '9':
+			digits = true
+			b.WriteRune(r)
+		case r == ',', r == '.', r == '-', r == '+':
 			b.WriteRune(r)
 		case unicode.IsSpace(r), r == '\'', r == '’', r == '€', r == '$', r == '£':
-		case unicode.IsLetter(r) || r == '%':
-			// Units and currencies ("EUR", "HT") are dropped, but only
-			// around the number.
+		case (unicode.IsLetter(r) || r == '%') && digits:
+			// A unit after the number ("EUR", "HT", "habitants") is
+			// dropped; letters before it are not a number.
 			b.WriteByte('~')
 		default:
 			return "", false
@@ -454,7 +458,7 @@ func percentHint(fc *fieldCheck, s string) (string, string, string) {
 // a spreadsheet) and offers the first that matches.
 func patternHint(fc *fieldCheck, s string) (string, string, string) {
 	t := strings.TrimSpace(s)
-	cands := []string{t, strings.TrimSuffix(t, ".0")}
+	cands := []string{t, strings.TrimSuffix(t, ".0"), strings.ReplaceAll(t, "_", "/")}
 	if strings.ContainsAny(t, " .-\u00a0") && strings.IndexFunc(t, unicode.IsLetter) < 0 {
 		cands = append(cands, strings.Map(func(r rune) rune {
 			if r == ' ' || r == '.' || r == '-' || r == '\u00a0' {

@@ -416,8 +416,10 @@ const minConfidence = 0.2
 // Suggest returns the schemas the header most likely follows, best first:
 // for each id, its best matching version (the latest on a tie). Columns
 // are matched to fields by name, or by name or title once case, accents,
-// spacing and punctuation are ignored. Confidence is m / (fields + extra/2)
-// for m matched fields. Schemas below 0.2 are left out.
+// spacing and punctuation are ignored. Confidence is m / (fields + extra)
+// for m matched fields: the share of the schema's fields found, lowered
+// by columns the schema does not have (as a Jaccard index). Schemas below
+// 0.2 are left out.
 func (r *Registry) Suggest(header []string) []Suggestion {
 	r.mu.RLock()
 	ids := sortedKeys(r.byID)
@@ -466,7 +468,7 @@ func suggestOne(s *Schema, header []string) Suggestion {
 	}
 	if len(s.Fields) > 0 {
 		m := float64(len(sg.Matched))
-		sg.Confidence = m / (float64(len(s.Fields)) + float64(len(sg.Extra))/2)
+		sg.Confidence = m / float64(len(s.Fields)+len(sg.Extra))
 		sg.Confidence = float64(int(sg.Confidence*1000+0.5)) / 1000
 	}
 	return sg

@@ -232,6 +232,8 @@ var metadataKeys = map[string]bool{
 	"sources": true, "created": true, "lastModified": true, "contributors": true,
 	"keywords": true, "licenses": true, "image": true, "publisher": true, "status": true,
 	"example": true, "examples": true, "$comment": true, "comment": true, "owner": true,
+	// Written by this package when a Schema is marshalled.
+	"id": true, "unsupported": true,
 }
 
 type parser struct {
