@@ -9,10 +9,10 @@ import (
 	"github.com/passerelle/passerelle/converters"
 )
 
-// Both passes over a table run on two goroutines: one reads and parses
-// the rows, the other classifies them (inference) or writes and loads them
-// (load), so that both cores work. Rows travel in a fixed set of batches
-// that go back and forth: memory stays flat whatever the file's size.
+// Loading runs on two goroutines: one reads, parses and normalises the
+// rows, the other writes and loads them, so that both cores work. Rows
+// travel in a fixed set of batches that go back and forth: memory stays
+// flat whatever the file's size.
 const (
 	batchRows = 256 // rows per batch
 	batches   = 4   // batches in existence
@@ -33,9 +33,10 @@ func (b *rowBatch) row(k int) []string {
 }
 
 // pipeRows reads every row of r on a goroutine of its own, turns each into
-// width values with prep (nil: the row as read, padded or cut to width)
-// and hands them to use in batches, on the caller's goroutine. It returns
-// the first error of either side, after the reading goroutine has stopped.
+// width values with prep (nil: the row as read, padded or cut to width; a
+// nil result skips the row) and hands them to use in batches, on the
+// caller's goroutine. It returns the first error of either side, after
+// the reading goroutine has stopped.
 func pipeRows(ctx context.Context, r *converters.Reader, width int, prep func(dst, row []string) []string, use func(*rowBatch) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -68,13 +69,16 @@ func pipeRows(ctx context.Context, r *converters.Reader, width int, prep func(ds
 // full.
 func fillBatches(ctx context.Context, r *converters.Reader, width int, prep func(dst, row []string) []string, full chan<- *rowBatch, free <-chan *rowBatch) error {
 	var b *rowBatch
-	for {
+	for n := 1; ; n++ {
 		row, err := r.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return tableError(err)
+		}
+		if n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
 		}
 		if b == nil {
 			select {
@@ -87,7 +91,9 @@ func fillBatches(ctx context.Context, r *converters.Reader, width int, prep func
 		n := len(b.vals)
 		dst := b.vals[n : n+width : n+width]
 		if prep != nil {
-			row = prep(dst[:0], row)
+			if row = prep(dst[:0], row); row == nil {
+				continue
+			}
 		}
 		// In place when prep filled dst; a copy of the row's strings
 		// otherwise.
@@ -113,34 +119,37 @@ func fillBatches(ctx context.Context, r *converters.Reader, width int, prep func
 	return nil
 }
 
-// infer reads every row of r into inf. progress sees the count of rows
-// read now and then.
-func infer(ctx context.Context, r *converters.Reader, inf *converters.Inferrer, width int, progress func(int64)) (int64, error) {
-	var n int64
-	err := pipeRows(ctx, r, width, nil, func(b *rowBatch) error {
-		for k := range b.len() {
-			inf.Add(b.row(k))
-		}
-		prev := n
-		n += int64(b.len())
-		if n/heartbeatRows != prev/heartbeatRows {
-			progress(n)
-			return ctx.Err()
-		}
-		return nil
-	})
-	return n, err
-}
-
-// load reads every row of r, normalises it, writes it to the normalised
-// CSV and appends it to the datastore table. Reading and normalising run
-// in one goroutine, writing and loading in another (and the datastore may
-// execute its inserts in a third). progress sees the count of loaded rows
-// now and then.
-func load(ctx context.Context, r *converters.Reader, cw *converters.Writer, tw catalog.TableWriter, width int, progress func(int64)) (int64, error) {
+// load reads every row of r, normalises it with cw (schema's types),
+// writes it to the normalised CSV and appends it to the datastore table.
+// Reading and normalising run in one goroutine, writing and loading in
+// another (and the datastore may execute its inserts in a third).
+//
+// With inf, the reading goroutine also classifies every row; when the
+// types inferred so far stop being schema's, or a value does not fit its
+// type, loading stops there and the rest of the table is only classified:
+// load returns diverged, and the table is to be thrown away. It returns the count of rows read; progress
+// sees the count of loaded rows now and then.
+func load(ctx context.Context, r *converters.Reader, cw *converters.Writer, tw catalog.TableWriter, schema *converters.Schema, inf *converters.Inferrer, progress func(int64)) (read int64, diverged bool, err error) {
 	var loaded int64
-	err := pipeRows(ctx, r, width, func(dst, row []string) []string {
-		vals, _ := cw.Values(dst, row)
+	err = pipeRows(ctx, r, len(schema.Fields), func(dst, row []string) []string {
+		read++
+		if inf == nil {
+			vals, _ := cw.Values(dst, row)
+			return vals
+		}
+		inf.Add(row)
+		if !diverged && read%heartbeatRows == 0 && !sameTypes(inf.Schema(), schema) {
+			diverged = true
+		}
+		if diverged {
+			return nil
+		}
+		// A value that does not fit schema's type changes that type.
+		vals, invalid := cw.Values(dst, row)
+		if invalid > 0 {
+			diverged = true
+			return nil
+		}
 		return vals
 	}, func(b *rowBatch) error {
 		for k := range b.len() {
@@ -159,8 +168,28 @@ func load(ctx context.Context, r *converters.Reader, cw *converters.Writer, tw c
 		return nil
 	})
 	if err != nil {
-		return loaded, err
+		return read, false, err
 	}
-	progress(loaded)
-	return loaded, ctx.Err()
+	if inf != nil && !diverged && !sameTypes(inf.Schema(), schema) {
+		diverged = true
+	}
+	if !diverged {
+		progress(loaded)
+	}
+	return read, diverged, ctx.Err()
+}
+
+// sameTypes tells whether two schemas of one table give its fields the
+// same types: the normalised values and the datastore columns are then
+// the same.
+func sameTypes(a, b *converters.Schema) bool {
+	if len(a.Fields) != len(b.Fields) {
+		return false
+	}
+	for i := range a.Fields {
+		if a.Fields[i] != b.Fields[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"os"
@@ -168,7 +169,7 @@ func (p *Pipeline) ingest(ctx context.Context, job *catalog.Job, hb *heartbeat) 
 		if err := ctx.Err(); err != nil {
 			return nil, created, err
 		}
-		t, it, err := p.ingestTable(ctx, f, i, job.Upload.Filename, hb)
+		t, it, err := p.ingestTable(ctx, f, i, job.Upload.Filename, job.Upload.Size, hb)
 		if t != nil && t.Table != "" {
 			created = append(created, t.Table)
 		}
@@ -214,104 +215,188 @@ var fieldTypes = map[converters.Type]string{
 	converters.TypeDatetime: catalog.DatastoreTimestamp, converters.TypeBoolean: catalog.DatastoreBool,
 }
 
-// ingestTable reads table i twice: once to infer its types, once to write
-// its normalised CSV and load its rows.
-func (p *Pipeline) ingestTable(ctx context.Context, f *converters.File, i int, filename string, hb *heartbeat) (*catalog.IngestedTable, *catalog.IngestTable, error) {
+// guessRows is how many rows give the types that loading assumes, when
+// a table has more: the whole table is classified while it loads, and
+// loaded again in the rare case where its other rows change a type.
+const guessRows = 10_000
+
+// ingestTable infers table i's types from its first rows, then reads it
+// once more to write its normalised CSV and load its rows while it
+// classifies every row: one pass over the file, not two, unless the rows
+// after the first ones change a type, when a last pass loads the table
+// with the types of the whole.
+func (p *Pipeline) ingestTable(ctx context.Context, f *converters.File, i int, filename string, size int64, hb *heartbeat) (*catalog.IngestedTable, *catalog.IngestTable, error) {
 	tables := len(f.Sheets)
 	r, err := f.Table(i)
 	if err != nil {
 		return nil, nil, tableError(err)
 	}
-	inf := converters.NewInferrer(r.Header(), r.Names())
+	labels, names := r.Header(), r.Names()
+	guess := converters.NewInferrer(labels, names)
 	r.ReuseRecord = true
-	n, err := infer(ctx, r, inf, len(r.Header()), func(n int64) {
-		hb.set(Progress{Phase: "inferring", Table: i, Tables: tables, Rows: n, Fraction: (float64(i) + 0.3*frac(n, 0)) / float64(tables)})
-	})
-	if err != nil {
-		r.Close()
-		return nil, nil, err
+	var n int64
+	for n < guessRows {
+		row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			r.Close()
+			return nil, nil, tableError(err)
+		}
+		guess.Add(row)
+		n++
 	}
-	headerLine, warnings := r.HeaderLine(), r.Warnings()
 	r.Close()
-	schema := inf.Schema()
-	fields := make([]catalog.DatastoreField, len(schema.Fields))
-	for k, fd := range schema.Fields {
-		fields[k] = catalog.DatastoreField{ID: fd.Name, Type: fieldTypes[fd.Type], Label: fd.Title}
-	}
+	hb.set(Progress{Phase: "inferring", Table: i, Tables: tables, Rows: n, Fraction: float64(i) / float64(tables)})
+	schema := guess.Schema()
+	var inf *converters.Inferrer
 	total := n
-
-	tw, err := p.Datastore.Create(ctx, fields)
-	if err != nil {
-		return nil, nil, fmt.Errorf("create datastore table: %w", err)
+	if n == guessRows { // perhaps more rows: the guess is checked
+		inf = converters.NewInferrer(labels, names)
+		total = 0
 	}
-	out := &catalog.IngestedTable{Table: tw.Name()}
+	out := &catalog.IngestedTable{}
 	if f.Format != converters.FormatCSV {
 		out.Name = f.Sheets[i].Name
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			tw.Abort()
-		}
-	}()
-	tmp, err := os.CreateTemp(p.TempDir, "passerelle-normalised-*.csv")
-	if err != nil {
-		return out, nil, fmt.Errorf("create normalised file: %w", err)
+	l, err := p.loadTable(ctx, f, i, schema, inf, total, size, hb)
+	if err == nil && l.diverged {
+		l.discard()
+		schema = inf.Schema()
+		l, err = p.loadTable(ctx, f, i, schema, nil, l.read, size, hb)
 	}
-	defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
-	sum := sha256.New()
-	cw := converters.NewWriter(io.MultiWriter(tmp, sum), schema)
-	if err := cw.WriteHeader(); err != nil {
-		return out, nil, fmt.Errorf("write normalised file: %w", err)
-	}
-	if r, err = f.Table(i); err != nil {
-		return out, nil, tableError(err)
-	}
-	defer r.Close()
-	r.ReuseRecord = true
-	_, err = load(ctx, r, cw, tw, len(fields), func(rows int64) {
-		hb.set(Progress{Phase: "loading", Table: i, Tables: tables, Rows: rows, TotalRows: total,
-			Fraction: (float64(i) + 0.3 + 0.7*frac(rows, total)) / float64(tables)})
-	})
 	if err != nil {
 		return out, nil, err
 	}
-	if err := cw.Flush(); err != nil {
-		return out, nil, fmt.Errorf("write normalised file: %w", err)
-	}
-	size, err := tmp.Seek(0, io.SeekCurrent)
-	if err != nil {
-		return out, nil, err
-	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return out, nil, err
-	}
-	hash := hex.EncodeToString(sum.Sum(nil))
+	defer l.discard() // after a commit, only the normalised file's copy
+	out.Table = l.tw.Name()
+	hash := hex.EncodeToString(l.sum.Sum(nil))
 	key := catalog.BlobKey(hash)
 	// Storing the normalised CSV (a copy) and committing the table (a
 	// sync) overlap. Should the copy fail after the commit, the caller
 	// drops the table.
 	putErr := make(chan error, 1)
-	go func() { putErr <- p.Blobs.Put(ctx, key, tmp) }()
-	rows, err := tw.Commit()
+	go func() { putErr <- p.Blobs.Put(ctx, key, l.tmp) }()
+	rows, err := l.tw.Commit()
 	perr := <-putErr
 	if err != nil {
 		return out, nil, fmt.Errorf("commit datastore table: %w", err)
 	}
-	committed = true
 	if perr != nil {
 		return out, nil, perr
 	}
+	fields := datastoreFields(schema)
 	out.Rows = rows
-	out.Normalized = catalog.Upload{BlobKey: key, Filename: normalisedName(f, i, filename), Size: size, Hash: hash, Mimetype: "text/csv"}
-	if cw.Invalid() > 0 {
-		warnings = append(warnings, fmt.Sprintf("%d values did not fit their column's type and were kept as read.", cw.Invalid()))
+	out.Normalized = catalog.Upload{BlobKey: key, Filename: normalisedName(f, i, filename), Size: l.size, Hash: hash, Mimetype: "text/csv"}
+	warnings := l.warnings
+	if l.cw.Invalid() > 0 {
+		warnings = append(warnings, fmt.Sprintf("%d values did not fit their column's type and were kept as read.", l.cw.Invalid()))
 	}
-	it := &catalog.IngestTable{HeaderLine: headerLine, Rows: rows, Fields: fields, Warnings: warnings}
+	it := &catalog.IngestTable{HeaderLine: l.headerLine, Rows: rows, Fields: fields, Warnings: warnings}
 	if f.Format != converters.FormatCSV {
 		it.Sheet = f.Sheets[i].Name
 	}
 	return out, it, nil
+}
+
+// datastoreFields returns the datastore columns of a schema.
+func datastoreFields(schema *converters.Schema) []catalog.DatastoreField {
+	fields := make([]catalog.DatastoreField, len(schema.Fields))
+	for k, fd := range schema.Fields {
+		fields[k] = catalog.DatastoreField{ID: fd.Name, Type: fieldTypes[fd.Type], Label: fd.Title}
+	}
+	return fields
+}
+
+// tableLoad is a table loaded into the datastore and written as a
+// normalised CSV, not yet committed nor stored.
+type tableLoad struct {
+	tw         catalog.TableWriter
+	tmp        *os.File
+	sum        hash.Hash
+	size       int64 // of the normalised CSV
+	cw         *converters.Writer
+	headerLine int
+	warnings   []string
+	read       int64 // rows read
+	diverged   bool  // the types changed: the table is to be loaded again
+}
+
+// discard aborts the table (after Commit, nothing) and removes the
+// normalised file.
+func (l *tableLoad) discard() {
+	l.tw.Abort()
+	l.tmp.Close()
+	os.Remove(l.tmp.Name())
+}
+
+// loadTable reads table i, writes its normalised CSV and loads its rows
+// with schema's types; with inf, it classifies every row and stops loading
+// if the types inferred so far stop being schema's (see load). total is
+// the table's row count when known; size the uploaded file's.
+func (p *Pipeline) loadTable(ctx context.Context, f *converters.File, i int, schema *converters.Schema, inf *converters.Inferrer, total, size int64, hb *heartbeat) (_ *tableLoad, err error) {
+	tw, err := p.Datastore.Create(ctx, datastoreFields(schema))
+	if err != nil {
+		return nil, fmt.Errorf("create datastore table: %w", err)
+	}
+	tmp, err := os.CreateTemp(p.TempDir, "passerelle-normalised-*.csv")
+	if err != nil {
+		tw.Abort()
+		return nil, fmt.Errorf("create normalised file: %w", err)
+	}
+	l := &tableLoad{tw: tw, tmp: tmp, sum: sha256.New()}
+	defer func() {
+		if err != nil {
+			l.discard()
+		}
+	}()
+	written := &countWriter{}
+	l.cw = converters.NewWriter(io.MultiWriter(tmp, l.sum, written), schema)
+	if err := l.cw.WriteHeader(); err != nil {
+		return nil, fmt.Errorf("write normalised file: %w", err)
+	}
+	r, err := f.Table(i)
+	if err != nil {
+		return nil, tableError(err)
+	}
+	defer r.Close()
+	r.ReuseRecord = true
+	tables := len(f.Sheets)
+	l.read, l.diverged, err = load(ctx, r, l.cw, tw, schema, inf, func(rows int64) {
+		part := frac(rows, total)
+		if total == 0 && f.Format == converters.FormatCSV {
+			// The normalised CSV's size is near the file's.
+			part = min(0.99, frac(written.n, size))
+		}
+		hb.set(Progress{Phase: "loading", Table: i, Tables: tables, Rows: rows, TotalRows: total,
+			Fraction: (float64(i) + 0.05 + 0.95*part) / float64(tables)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if l.diverged {
+		return l, nil
+	}
+	l.headerLine, l.warnings = r.HeaderLine(), r.Warnings()
+	if err := l.cw.Flush(); err != nil {
+		return nil, fmt.Errorf("write normalised file: %w", err)
+	}
+	if l.size, err = tmp.Seek(0, io.SeekCurrent); err != nil {
+		return nil, err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// countWriter counts the bytes written to it.
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(b []byte) (int, error) {
+	w.n += int64(len(b))
+	return len(b), nil
 }
 
 func frac(a, b int64) float64 {

@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -69,7 +70,9 @@ func (e *env) ingestFile(t *testing.T, path string) *catalog.Resource {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.pipeline.Run(context.Background(), job, "test", nil)
+	if err := e.pipeline.Run(context.Background(), job, "test", nil); err != nil {
+		t.Logf("ingestion: %v", err)
+	}
 	r, err = e.datasets.FindResource(admin, r.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -97,60 +100,149 @@ func TestIngestFiles(t *testing.T) {
 		e := newEnv(t, db)
 		for _, path := range inputs(t) {
 			t.Run(filepath.Base(path), func(t *testing.T) {
-				rep, ierr := converters.Inspect(path, converters.Options{})
-				r := e.ingestFile(t, path)
-				in := r.Ingest
-				if ierr != nil {
-					ce, _ := converters.AsError(ierr)
-					if in.State != catalog.IngestError || ce == nil || in.Error != ce.Msg || in.ErrorFR != ce.MsgFR || r.DatastoreActive {
-						t.Fatalf("ingestion of a refused file = %+v (converters: %v)", in, ierr)
-					}
-					return
-				}
-				if in.State != catalog.IngestComplete {
-					t.Fatalf("ingestion = %s: %s", in.State, in.Error)
-				}
-				if len(in.Report.Tables) != len(rep.Tables) {
-					t.Fatalf("%d tables ingested, converters report %d", len(in.Report.Tables), len(rep.Tables))
-				}
-				f, err := converters.Open(path, converters.Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer f.Close()
-				ti := 0
-				for i := range f.Sheets {
-					cr, err := f.Table(i)
-					if err != nil {
-						continue // a sheet without a table
-					}
-					want := normalised(t, f, i, cr)
-					got := in.Report.Tables[ti]
-					if got.Rows != int64(rep.Tables[ti].Rows) || got.HeaderLine != rep.Tables[ti].HeaderLine {
-						t.Errorf("table %d: %d rows, header %d; converters: %d rows, header %d", ti, got.Rows, got.HeaderLine, rep.Tables[ti].Rows, rep.Tables[ti].HeaderLine)
-					}
-					norm, err := e.datasets.FindResource(admin, got.NormalizedID)
-					if err != nil {
-						t.Fatal(err)
-					}
-					rc, err := e.blobs.Open(context.Background(), norm.BlobKey)
-					if err != nil {
-						t.Fatal(err)
-					}
-					body, _ := io.ReadAll(rc)
-					rc.Close()
-					if !bytes.Equal(body, want) {
-						t.Errorf("table %d: normalised CSV differs from converters.Normalize (%d vs %d bytes)", ti, len(body), len(want))
-					}
-					info, err := e.store.Info(context.Background(), norm.DatastoreTable)
-					if err != nil || info.Rows != got.Rows || len(info.Fields) != len(rep.Tables[ti].Columns) {
-						t.Errorf("table %d in the datastore: %+v, %v", ti, info, err)
-					}
-					ti++
-				}
+				e.checkIngest(t, path)
 			})
 		}
 	})
+}
+
+// checkIngest ingests the file at path and checks the outcome against
+// what the converters report for it: the same tables, row counts and
+// types, a normalised CSV identical to converters.Normalize's, the rows in
+// the datastore; and a refused file fails with the converters' sentences.
+func (e *env) checkIngest(t *testing.T, path string) {
+	t.Helper()
+	rep, ierr := converters.Inspect(path, converters.Options{})
+	r := e.ingestFile(t, path)
+	in := r.Ingest
+	if ierr != nil {
+		ce, _ := converters.AsError(ierr)
+		if in.State != catalog.IngestError || ce == nil || in.Error != ce.Msg || in.ErrorFR != ce.MsgFR || r.DatastoreActive {
+			t.Fatalf("ingestion of a refused file = %+v (converters: %v)", in, ierr)
+		}
+		return
+	}
+	if in.State != catalog.IngestComplete {
+		t.Fatalf("ingestion = %s: %s", in.State, in.Error)
+	}
+	if len(in.Report.Tables) != len(rep.Tables) {
+		t.Fatalf("%d tables ingested, converters report %d", len(in.Report.Tables), len(rep.Tables))
+	}
+	f, err := converters.Open(path, converters.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ti := 0
+	for i := range f.Sheets {
+		cr, err := f.Table(i)
+		if err != nil {
+			continue // a sheet without a table
+		}
+		want := normalised(t, f, i, cr)
+		got := in.Report.Tables[ti]
+		if got.Rows != int64(rep.Tables[ti].Rows) || got.HeaderLine != rep.Tables[ti].HeaderLine {
+			t.Errorf("table %d: %d rows, header %d; converters: %d rows, header %d", ti, got.Rows, got.HeaderLine, rep.Tables[ti].Rows, rep.Tables[ti].HeaderLine)
+		}
+		for k, c := range rep.Tables[ti].Columns {
+			if k >= len(got.Fields) || got.Fields[k].ID != c.Name || got.Fields[k].Type != datastoreTypes[c.Type] {
+				t.Errorf("table %d: fields %+v; converters: %+v", ti, got.Fields, rep.Tables[ti].Columns)
+				break
+			}
+		}
+		norm, err := e.datasets.FindResource(admin, got.NormalizedID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := e.blobs.Open(context.Background(), norm.BlobKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Equal(body, want) {
+			t.Errorf("table %d: normalised CSV differs from converters.Normalize (%d vs %d bytes)", ti, len(body), len(want))
+		}
+		info, err := e.store.Info(context.Background(), norm.DatastoreTable)
+		if err != nil || info.Rows != got.Rows || len(info.Fields) != len(rep.Tables[ti].Columns) {
+			t.Errorf("table %d in the datastore: %+v, %v", ti, info, err)
+		}
+		ti++
+	}
+}
+
+// datastoreTypes are the datastore types of the converters' types.
+var datastoreTypes = map[converters.Type]string{
+	converters.TypeString: catalog.DatastoreText, converters.TypeInteger: catalog.DatastoreInt,
+	converters.TypeNumber: catalog.DatastoreNumeric, converters.TypeDate: catalog.DatastoreDate,
+	converters.TypeDatetime: catalog.DatastoreTimestamp, converters.TypeBoolean: catalog.DatastoreBool,
+}
+
+// TestIngestTypesChangeLate ingests tables longer than the rows that give
+// the types loading starts with, whose later rows keep or change a type:
+// the outcome is that of types inferred on the whole table.
+func TestIngestTypesChangeLate(t *testing.T) {
+	e := newEnv(t, storagetest.OpenSQLite(t))
+	for _, tc := range []struct {
+		name string
+		rows int
+		// cells returns row i's montant and code.
+		cells func(i int) (string, string)
+	}{
+		{"stable", 30_000, func(i int) (string, string) { return fmt.Sprintf("%d,%02d", i, i%100), fmt.Sprint(1000 + i%50) }},
+		// The last check, at the end of the table.
+		{"decimal at the end", 30_000, func(i int) (string, string) {
+			if i == 29_000 {
+				return "12,5", "1000"
+			}
+			return fmt.Sprint(i), "1000"
+		}},
+		// A check while loading, after 20 000 rows read.
+		{"decimal early", 100_000, func(i int) (string, string) {
+			if i == 15_000 {
+				return "12,5", "1000"
+			}
+			return fmt.Sprint(i), "1000"
+		}},
+		{"text late", 100_000, func(i int) (string, string) {
+			if i == 70_000 {
+				return "n/c", "1000"
+			}
+			return fmt.Sprint(i), "1000"
+		}},
+		{"empty then numbers", 50_000, func(i int) (string, string) {
+			if i < 12_000 {
+				return "", "1000"
+			}
+			return fmt.Sprint(i), "1000"
+		}},
+		// Values that fit (a string column) but change the type: found
+		// by the last check.
+		{"empty then numbers at the end", 30_000, func(i int) (string, string) {
+			if i < 25_000 {
+				return "", "1000"
+			}
+			return fmt.Sprint(i), "1000"
+		}},
+		{"leading zero late", 50_000, func(i int) (string, string) {
+			if i == 45_000 {
+				return "1", "01000"
+			}
+			return "1", fmt.Sprint(1000 + i%50)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			b.WriteString("id;commune;montant;code\n")
+			for i := range tc.rows {
+				m, c := tc.cells(i)
+				fmt.Fprintf(&b, "%d;Arles;%s;%s\n", i+1, m, c)
+			}
+			path := filepath.Join(t.TempDir(), strings.ReplaceAll(tc.name, " ", "-")+".csv")
+			writeFile(t, path, b.String())
+			e.checkIngest(t, path)
+		})
+	}
 }
 
 func normalised(t *testing.T, f *converters.File, i int, r *converters.Reader) []byte {
