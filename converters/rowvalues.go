@@ -52,16 +52,49 @@ func (w *Writer) Values(dst, row []string) (vals []string, invalid int) {
 
 // WriteValues writes one row of values already normalised by Values.
 func (w *Writer) WriteValues(vals []string) error {
-	b := w.buf[:0]
+	// The row is built in the buffered writer's own free space, unless a
+	// row of that size might not fit.
+	if w.w.Available() < 4096 {
+		if err := w.w.Flush(); err != nil {
+			return err
+		}
+	}
+	b := w.w.AvailableBuffer()
 	for i, v := range vals {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendField(b, v)
+		if plainField(v) {
+			b = append(b, v...)
+		} else {
+			b = appendField(b, v)
+		}
 	}
 	b = append(b, '\r', '\n')
-	w.buf = b
 	w.rows++
 	_, err := w.w.Write(b)
 	return err
+}
+
+// plainField reports whether s is written without quotes: it holds no
+// comma, quote or line end (needsQuotes), tested eight bytes at a time.
+func plainField(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		c := s[i : i+8]
+		x := uint64(c[0]) | uint64(c[1])<<8 | uint64(c[2])<<16 | uint64(c[3])<<24 |
+			uint64(c[4])<<32 | uint64(c[5])<<40 | uint64(c[6])<<48 | uint64(c[7])<<56
+		if zeroByte(x^(ones*','))|zeroByte(x^(ones*'"'))|zeroByte(x^(ones*'\r'))|zeroByte(x^(ones*'\n')) != 0 {
+			return false
+		}
+	}
+	return !needsQuotes(s[i:])
+}
+
+// ones has 1 in every byte.
+const ones = 0x0101010101010101
+
+// zeroByte is not 0 when a byte of x is 0.
+func zeroByte(x uint64) uint64 {
+	return (x - ones) &^ x & (ones * 0x80)
 }
