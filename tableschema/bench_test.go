@@ -6,7 +6,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/passerelle/passerelle/converters"
 )
@@ -111,6 +114,83 @@ func BenchmarkValidate(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 	b.Logf("errors %d %v", rep.ErrorCount, rep.ErrorCounts)
+}
+
+// BenchmarkValidateSerial is BenchmarkValidate on one goroutine: read a
+// row, check it, read the next.
+func BenchmarkValidateSerial(b *testing.B) {
+	data := benchData(b)
+	s := benchSchema(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	rows := 0
+	for b.Loop() {
+		r, err := converters.NewCSVReader(bytes.NewReader(data), converters.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		v := NewReaderValidator(s, r)
+		if err := v.ReadAll(r); err != nil {
+			b.Fatal(err)
+		}
+		rows += v.Report().Rows
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkRatio times, in turn, reading the table alone, reading and
+// validating on one goroutine, and Validate (reading and checking on two
+// goroutines), and reports the median of each ratio to the reading time:
+// paired runs, so that load from other work hits all three alike.
+func BenchmarkRatio(b *testing.B) {
+	data := benchData(b)
+	s := benchSchema(b)
+	read := func() {
+		r, _ := converters.NewCSVReader(bytes.NewReader(data), converters.Options{})
+		r.ReuseRecord = true
+		for {
+			if _, err := r.Read(); err != nil {
+				return
+			}
+		}
+	}
+	serial := func() {
+		r, _ := converters.NewCSVReader(bytes.NewReader(data), converters.Options{})
+		v := NewReaderValidator(s, r)
+		_ = v.ReadAll(r)
+		v.Report()
+	}
+	piped := func() {
+		r, _ := converters.NewCSVReader(bytes.NewReader(data), converters.Options{})
+		_, _ = Validate(s, r)
+	}
+	timeIt := func(f func()) float64 {
+		runtime.GC()
+		start := time.Now()
+		f()
+		return time.Since(start).Seconds()
+	}
+	var rs, rp, tr []float64
+	for b.Loop() {
+		t0 := timeIt(read)
+		t1 := timeIt(serial)
+		t2 := timeIt(piped)
+		rs = append(rs, t1/t0)
+		rp = append(rp, t2/t0)
+		tr = append(tr, t0)
+	}
+	b.ReportMetric(median(tr), "read-s")
+	b.ReportMetric(median(rs), "serial/read")
+	b.ReportMetric(median(rp), "validate/read")
+}
+
+func median(v []float64) float64 {
+	v = slices.Clone(v)
+	slices.Sort(v)
+	if len(v) == 0 {
+		return 0
+	}
+	return v[len(v)/2]
 }
 
 // BenchmarkRows measures the validator alone, on rows already in memory.

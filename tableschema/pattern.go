@@ -89,8 +89,9 @@ type matcher struct {
 	// classes (^\d{14}$): one set of allowed bytes per position.
 	fixed [][2]uint64
 
-	prog *syntax.Prog
-	dfa  bool
+	prog    *syntax.Prog
+	dfa     bool
+	emptyOK bool // the empty value matches (\A and \z then hold at once)
 	// DFA state i is the set of program instructions sets[i] (bit k for
 	// instruction k) after following empty transitions; trans[i<<7|c] is
 	// the state after ASCII character c (-1: not built yet), accept[i]
@@ -112,6 +113,11 @@ const (
 func compilePattern(p string) (*matcher, error) {
 	t, err := translatePattern(p)
 	if err != nil {
+		return nil, err
+	}
+	// The pattern must stand on its own: ")|(" would otherwise break out
+	// of the group around it.
+	if _, err := syntax.Parse(t, syntax.Perl); err != nil {
 		return nil, err
 	}
 	full := "^(?:" + t + ")$"
@@ -221,6 +227,7 @@ func (m *matcher) buildDFA(full string) {
 	m.sets = []uint64{0}
 	m.accept = []bool{false}
 	m.trans = make([]int32, 128) // the dead state stays dead
+	m.emptyOK = m.re.MatchString("")
 	start := m.closure(1<<uint(prog.Start), true)
 	if m.state(start) != 1 {
 		return
@@ -356,6 +363,9 @@ func (m *matcher) match(s string) bool {
 	}
 	if !m.dfa {
 		return m.re.MatchString(s)
+	}
+	if s == "" {
+		return m.emptyOK
 	}
 	id := int32(1)
 	trans := m.trans
