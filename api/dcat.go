@@ -64,16 +64,24 @@ func negotiate(accept string) (dcat.Format, bool) {
 	return "", false
 }
 
+// negotiated picks the format of a negotiated route, or answers 406.
+func negotiated(c *gin.Context) (dcat.Format, bool) {
+	c.Header("Vary", "Accept")
+	f, ok := negotiate(c.GetHeader("Accept"))
+	if !ok {
+		c.String(http.StatusNotAcceptable, "406 not acceptable: ask for text/turtle, application/rdf+xml, application/ld+json or application/n-triples\n")
+	}
+	return f, ok
+}
+
 // catalogFeed serves a page of the DCAT-AP catalogue in format f, or, when
 // f is "", in the format the Accept header asks for.
 func (s *Server) catalogFeed(f dcat.Format) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		format := f
 		if format == "" {
-			c.Header("Vary", "Accept")
 			var ok bool
-			if format, ok = negotiate(c.GetHeader("Accept")); !ok {
-				c.String(http.StatusNotAcceptable, "406 not acceptable: ask for text/turtle, application/rdf+xml, application/ld+json or application/n-triples\n")
+			if format, ok = negotiated(c); !ok {
 				return
 			}
 		}
@@ -212,10 +220,8 @@ func (s *Server) datasetFeed(c *gin.Context) {
 		}
 	}
 	if format == "" {
-		c.Header("Vary", "Accept")
 		var ok bool
-		if format, ok = negotiate(c.GetHeader("Accept")); !ok {
-			c.String(http.StatusNotAcceptable, "406 not acceptable: ask for text/turtle, application/rdf+xml, application/ld+json or application/n-triples\n")
+		if format, ok = negotiated(c); !ok {
 			return
 		}
 	}
