@@ -361,7 +361,7 @@ func (d *sqliteDatastore) Create(ctx context.Context, fields []catalog.Datastore
 // chunks of rows; a goroutine executes them, sqliteDSBatch rows per
 // INSERT, so that the Go work and SQLite's overlap on two cores.
 const (
-	sqliteDSChunk  = 50 * sqliteDSBatch // rows per chunk
+	sqliteDSChunk  = 25 * sqliteDSBatch // rows per chunk
 	sqliteDSChunks = 3                  // chunks in flight: memory stays flat
 )
 
