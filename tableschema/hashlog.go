@@ -40,92 +40,65 @@ func (l *hashLog) add(h uint64, row int) {
 }
 
 // repeats returns, sorted by row, the rows whose hash appeared before
-// (in the order rows were added).
+// (in the order rows were added). The hashes are spread over 256 buckets
+// by their top byte in one pass that keeps their order, then each bucket,
+// small enough for the cache, is searched with a hash table.
 func (l *hashLog) repeats() []repeat {
 	if l.done == l.n {
 		return l.reps
 	}
 	n := l.n
-	keys := make([]uint64, 0, n)
+	var counts [257]int
 	for _, b := range l.keys {
-		keys = append(keys, b...)
-	}
-	rows := make([]int32, 0, n)
-	for _, b := range l.rows {
-		rows = append(rows, b...)
-	}
-	radixSort(keys, rows)
-	var reps []repeat
-	for i := 0; i < n; {
-		j := i + 1
-		for j < n && keys[j] == keys[i] {
-			reps = append(reps, repeat{row: int(rows[j]), first: int(rows[i])})
-			j++
+		for _, k := range b {
+			counts[k>>56+1]++
 		}
-		i = j
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	keys := make([]uint64, n)
+	rows := make([]int32, n)
+	next := counts
+	for bi, b := range l.keys {
+		rb := l.rows[bi]
+		for i, k := range b {
+			p := next[k>>56]
+			next[k>>56]++
+			keys[p], rows[p] = k, rb[i]
+		}
+	}
+	var reps []repeat
+	var table []int32 // slot → index in the bucket + 1; 0 is empty
+	for b := 0; b < 256; b++ {
+		lo, hi := counts[b], counts[b+1]
+		size := 1
+		for size < 2*(hi-lo) {
+			size <<= 1
+		}
+		if cap(table) < size {
+			table = make([]int32, size)
+		} else {
+			table = table[:size]
+			clear(table)
+		}
+		mask := uint64(size - 1)
+		for i := lo; i < hi; i++ {
+			k := keys[i]
+			for j := k & mask; ; j = (j + 1) & mask {
+				e := table[j]
+				if e == 0 {
+					table[j] = int32(i-lo) + 1
+					break
+				}
+				if first := lo + int(e) - 1; keys[first] == k {
+					reps = append(reps, repeat{row: int(rows[i]), first: int(rows[first])})
+					break
+				}
+			}
+		}
 	}
 	slices.SortFunc(reps, func(a, b repeat) int { return a.row - b.row })
 	l.reps, l.done = reps, n
 	return reps
-}
-
-// radixSort sorts keys, carrying vals along; equal keys keep their order.
-func radixSort(keys []uint64, vals []int32) {
-	n := len(keys)
-	if n < 256 {
-		idx := make([]int, n)
-		for i := range idx {
-			idx[i] = i
-		}
-		slices.SortStableFunc(idx, func(a, b int) int {
-			switch {
-			case keys[a] < keys[b]:
-				return -1
-			case keys[a] > keys[b]:
-				return 1
-			}
-			return 0
-		})
-		k2 := make([]uint64, n)
-		v2 := make([]int32, n)
-		for i, j := range idx {
-			k2[i], v2[i] = keys[j], vals[j]
-		}
-		copy(keys, k2)
-		copy(vals, v2)
-		return
-	}
-	const bits = 16
-	const buckets = 1 << bits
-	var counts [4][]int
-	for d := range counts {
-		counts[d] = make([]int, buckets)
-	}
-	for _, k := range keys {
-		for d := 0; d < 4; d++ {
-			counts[d][(k>>(d*bits))&(buckets-1)]++
-		}
-	}
-	tk := make([]uint64, n)
-	tv := make([]int32, n)
-	for d := 0; d < 4; d++ {
-		c := counts[d]
-		if c[keys[0]>>(d*bits)&(buckets-1)] == n {
-			continue // every key has the same digit here
-		}
-		sum := 0
-		for i, x := range c {
-			c[i] = sum
-			sum += x
-		}
-		shift := uint(d * bits)
-		for i, k := range keys {
-			b := (k >> shift) & (buckets - 1)
-			p := c[b]
-			c[b]++
-			tk[p], tv[p] = k, vals[i]
-		}
-		copy(keys, tk)
-		copy(vals, tv)
-	}
 }
