@@ -30,6 +30,25 @@
 // ("incorrect-label", the column must be renamed) but the column is still
 // checked under that field, so cell errors are all found at once.
 //
+// Validata's custom checks french-siret-value, french-siren-value and
+// one-of-required run too. Not checked (and listed in Schema.Unsupported
+// when a schema asks for them): foreign keys, uniqueKeys, rowConstraints,
+// the jsonSchema constraint, other custom checks, fieldsMatch other than
+// matching by name, unknown types and string formats. Approximations:
+// numbers are float64 (Python's Decimal keeps every digit); the "any"
+// date format tries a list of common layouts (day first, French month
+// names) instead of dateutil; strptime knows the English C locale only;
+// geojson checks the "type" member, not the whole GeoJSON profile; RE2
+// reads \d as ASCII digits where Python also takes other scripts' digits,
+// and refuses look-arounds and back-references (such a pattern is not
+// checked, and says so). Unique, primary-key and duplicate-row errors
+// name the rows but not the value: only hashes are kept.
+//
+// Rows read through the converters never show blank rows, repeated
+// headers or ragged rows (the converters skip, drop or pad them and say so
+// in their warnings), so blank-row, missing-cell and extra-cell come only
+// from rows given to Validator.Row directly.
+//
 // Fuzz targets (FuzzParse, FuzzValue, FuzzPattern) run one at a time, e.g.
 //
 //	go test -run '^$' -fuzz '^FuzzValue$' -fuzztime 60s -fuzzminimizetime 5s ./tableschema

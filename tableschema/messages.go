@@ -522,6 +522,24 @@ func (v *Validator) primaryKeyIssue(line int, first int) Issue {
 	return is
 }
 
+// emptyKeyIssue reports a row without a value in any field of the
+// primary key.
+func (v *Validator) emptyKeyIssue(line int) Issue {
+	names := make([]string, len(v.comp.pk))
+	for i, f := range v.comp.pk {
+		names[i] = "`" + v.schema.Fields[f].Name + "`"
+	}
+	key := strings.Join(names, ", ")
+	is := Issue{Code: CodePrimaryKeyError, Row: line, Title: "Empty primary key", TitleFR: "Clé primaire vide"}
+	if len(v.comp.pk) == 1 {
+		f := v.comp.pk[0]
+		is.Field, is.Column, is.Label = v.schema.Fields[f].Name, v.match.fieldCol[f]+1, v.header[v.match.fieldCol[f]]
+	}
+	is.Message = fmt.Sprintf("the primary key (%s) must identify each row; row %d has no value for it", key, line)
+	is.MessageFR = fmt.Sprintf("la clé primaire (%s) doit identifier chaque ligne ; la ligne %d n'en a pas de valeur", key, line)
+	return is
+}
+
 func blankRowIssue(line int) Issue {
 	return Issue{
 		Code: CodeBlankRow, Row: line,

@@ -70,6 +70,7 @@ type Validator struct {
 	pk            *hashLog
 	pkKeys        []uint64 // the primary key's hashes in the current row
 	pkHave        uint64   // which of them the row has (a bit each)
+	pkMissing     int      // how many key fields the row leaves empty
 	dups          *hashLog
 	rowSeed       uint64
 	fails         []failure
@@ -186,14 +187,21 @@ func (v *Validator) Row(line int, cells []string) {
 	if len(cells) != len(v.header) {
 		v.cellCount(line, cells)
 	}
-	v.pkHave = 0
+	v.pkHave, v.pkMissing = 0, 0
 	for _, cc := range v.cols {
 		if cc.col >= len(cells) {
 			continue // reported as a missing cell
 		}
 		v.cell(line, cc, cells[cc.col])
 	}
-	if v.pk != nil && v.pkHave == 1<<len(v.pkKeys)-1 {
+	if v.pk != nil && v.pkMissing == len(v.pkKeys) {
+		// frictionless: a primary key must have a value.
+		v.nErrs++
+		v.errCount[CodePrimaryKeyError]++
+		if !v.full() {
+			v.errs = append(v.errs, v.emptyKeyIssue(line))
+		}
+	} else if v.pk != nil && v.pkHave == 1<<len(v.pkKeys)-1 {
 		// Rows whose key has a missing or invalid value are left to the
 		// cell checks.
 		h := uint64(0x9e3779b97f4a7c15)
@@ -259,6 +267,9 @@ func (v *Validator) cellCount(line int, cells []string) {
 func (v *Validator) cell(line int, cc colCheck, s string) {
 	fc := cc.fc
 	if fc.onlyEmpty && s == "" || !fc.onlyEmpty && fc.isMissing(s) {
+		if fc.pkPos >= 0 {
+			v.pkMissing++
+		}
 		if fc.required {
 			v.cellFailure(line, cc, s, failure{code: CodeConstraintError, constraint: "required"})
 		}

@@ -151,6 +151,13 @@ func TestPrimaryKey(t *testing.T) {
 	if !strings.Contains(rep.Errors[0].Message, "row 4 repeats the key of row 2") {
 		t.Errorf("message %q", rep.Errors[0].Message)
 	}
+	// A row with no value at all for the key.
+	v.Row(10, []string{"", "", "w"})
+	rep = v.Report()
+	if got := codesOf(rep.Errors); !reflect.DeepEqual(got, []string{"primary-key-error", "primary-key-error"}) ||
+		!strings.Contains(rep.Errors[1].MessageFR, "la ligne 10 n'en a pas de valeur") {
+		t.Errorf("errors %q %+v", got, rep.Errors)
+	}
 }
 
 // TestPipe checks that a Pipe gives the same report as Row calls.
