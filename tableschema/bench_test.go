@@ -165,6 +165,22 @@ func BenchmarkRatio(b *testing.B) {
 		r, _ := converters.NewCSVReader(bytes.NewReader(data), converters.Options{})
 		_, _ = Validate(s, r)
 	}
+	// ingest is the converters' share of an upload's ingestion: the type
+	// inference pass, then the normalising pass (without the database).
+	ingest := func() {
+		r, _ := converters.NewCSVReader(bytes.NewReader(data), converters.Options{})
+		in := converters.NewInferrer(r.Header(), r.Names())
+		r.ReuseRecord = true
+		for {
+			row, err := r.Read()
+			if err != nil {
+				break
+			}
+			in.Add(row)
+		}
+		r, _ = converters.NewCSVReader(bytes.NewReader(data), converters.Options{})
+		_, _ = converters.Normalize(io.Discard, r, in.Schema())
+	}
 	// timeIt returns the wall time of f and the CPU time of the process
 	// (all threads, the garbage collector's included) while it ran: on a
 	// shared machine the CPU time of the serial runs is the steadier
@@ -176,20 +192,25 @@ func BenchmarkRatio(b *testing.B) {
 		f()
 		return time.Since(start).Seconds(), cpuTime() - c0
 	}
-	var rs, rp, cs, tr []float64
+	var rs, rp, cs, ri, tr []float64
 	for b.Loop() {
 		t0, c0 := timeIt(read)
 		t1, c1 := timeIt(serial)
 		t2, _ := timeIt(piped)
+		t3, _ := timeIt(ingest)
 		rs = append(rs, t1/t0)
 		rp = append(rp, t2/t0)
 		cs = append(cs, c1/c0)
+		// Validating in the normalising pass adds what validating adds
+		// to a plain read.
+		ri = append(ri, (t3+t1-t0)/t3)
 		tr = append(tr, t0)
 	}
 	b.ReportMetric(median(tr), "read-s")
 	b.ReportMetric(median(rs), "serial/read")
 	b.ReportMetric(median(cs), "serial-cpu/read-cpu")
 	b.ReportMetric(median(rp), "validate/read")
+	b.ReportMetric(median(ri), "ingest+serial/ingest")
 }
 
 // cpuTime returns the user and system time of the process, in seconds.
@@ -248,4 +269,25 @@ func BenchmarkRows(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric((cpuTime()-c0)*1e9/float64(rows), "cpu-ns/row")
+}
+
+// BenchmarkHashLog measures what unique, primary key and duplicate-row
+// checks cost a row: recording a hash, then finding the repeats.
+func BenchmarkHashLog(b *testing.B) {
+	const n = 1 << 20
+	keys := make([]uint64, n)
+	for i := range keys {
+		keys[i] = mix(uint64(i%(n-1000)) + 1) // 1000 repeats
+	}
+	c0 := cpuTime()
+	for b.Loop() {
+		var l hashLog
+		for i, k := range keys {
+			l.add(k, i+2)
+		}
+		if reps := l.repeats(); len(reps) != 1000 {
+			b.Fatalf("%d repeats", len(reps))
+		}
+	}
+	b.ReportMetric((cpuTime()-c0)*1e9/float64(b.N*n), "cpu-ns/row")
 }

@@ -4,17 +4,24 @@ import "slices"
 
 // hashLog records a 64-bit hash per row and finds the repeats at the end:
 // appending is sequential (no cache miss per row, unlike a hash table of
-// a million entries) and one radix sort groups equal hashes. It keeps 12
-// bytes a row, twice that while sorting. Two different values share a
-// hash with a probability of about n²/2⁶⁵: 3·10⁻⁸ for a million rows.
+// a million entries) and repeats are then searched bucket by bucket. It
+// keeps 12 bytes a row, twice that while searching. Two different values
+// share a hash with a probability of about n²/2⁶⁵: 3·10⁻⁸ for a million
+// rows.
 type hashLog struct {
-	// Entries are kept in blocks of logBlock so that growing never
-	// copies them.
+	// Entries are kept in blocks so that growing never copies them; the
+	// last block is filled through curK and curR, pos entries so far.
 	keys [][]uint64
 	rows [][]int32
+	curK []uint64
+	curR []int32
+	pos  int
 	n    int
 	done int // entries already searched by repeats
 	reps []repeat
+	// counts holds how many entries have each top byte, the buckets of
+	// repeats.
+	counts [256]int
 }
 
 const logBlock = 1 << 16
@@ -25,18 +32,30 @@ type repeat struct {
 }
 
 func (l *hashLog) add(h uint64, row int) {
-	b := l.n / logBlock
-	if b == len(l.keys) {
-		size := logBlock
-		if b == 0 {
-			size = 1024 // small tables stay small
-		}
-		l.keys = append(l.keys, make([]uint64, 0, size))
-		l.rows = append(l.rows, make([]int32, 0, size))
+	if l.pos == len(l.curK) {
+		l.grow()
 	}
-	l.keys[b] = append(l.keys[b], h)
-	l.rows[b] = append(l.rows[b], int32(row))
+	l.curK[l.pos], l.curR[l.pos] = h, int32(row)
+	l.counts[h>>56]++
+	l.pos++
 	l.n++
+}
+
+// grow starts a new block: small ones first, so that small tables stay
+// small, then logBlock entries each.
+func (l *hashLog) grow() {
+	size := min(logBlock, max(1024, 2*len(l.curK)))
+	l.curK, l.curR, l.pos = make([]uint64, size), make([]int32, size), 0
+	l.keys = append(l.keys, l.curK)
+	l.rows = append(l.rows, l.curR)
+}
+
+// block returns the filled part of block i.
+func (l *hashLog) block(i int) ([]uint64, []int32) {
+	if i == len(l.keys)-1 {
+		return l.keys[i][:l.pos], l.rows[i][:l.pos]
+	}
+	return l.keys[i], l.rows[i]
 }
 
 // repeats returns, sorted by row, the rows whose hash appeared before
@@ -48,20 +67,15 @@ func (l *hashLog) repeats() []repeat {
 		return l.reps
 	}
 	n := l.n
-	var counts [257]int
-	for _, b := range l.keys {
-		for _, k := range b {
-			counts[k>>56+1]++
-		}
-	}
-	for i := 1; i < len(counts); i++ {
-		counts[i] += counts[i-1]
+	var counts [257]int // start of each bucket
+	for i, c := range l.counts {
+		counts[i+1] = counts[i] + c
 	}
 	keys := make([]uint64, n)
 	rows := make([]int32, n)
 	next := counts
-	for bi, b := range l.keys {
-		rb := l.rows[bi]
+	for bi := range l.keys {
+		b, rb := l.block(bi)
 		for i, k := range b {
 			p := next[k>>56]
 			next[k>>56]++
