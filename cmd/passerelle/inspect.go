@@ -18,19 +18,24 @@ type inspectCmd struct {
 func (c *inspectCmd) Run(e *env) error {
 	rep, err := converters.Inspect(c.File, converters.Options{})
 	if err != nil {
-		if ce, ok := converters.AsError(err); ok {
-			return fmt.Errorf("%s: %s", c.File, ce.Msg)
-		}
-		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("%s: no such file", c.File)
-		}
-		if errors.Is(err, fs.ErrPermission) {
-			return fmt.Errorf("%s: permission denied", c.File)
-		}
-		return fmt.Errorf("inspect %s: %w", c.File, err)
+		return c.explain(err)
 	}
 	if c.Format == "json" {
 		return rep.WriteJSON(e.stdout)
 	}
 	return rep.WriteText(e.stdout)
+}
+
+// explain turns a file the converters cannot read into a plain sentence.
+func (c *inspectCmd) explain(err error) error {
+	if ce, ok := converters.AsError(err); ok {
+		return fmt.Errorf("%s: %s", c.File, ce.Msg)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: no such file", c.File)
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("%s: permission denied", c.File)
+	}
+	return fmt.Errorf("read %s: %w", c.File, err)
 }

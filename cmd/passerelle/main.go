@@ -38,12 +38,13 @@ func main() {
 type cli struct {
 	LogLevel string `help:"Log level: debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
 
-	Serve   serveCmd   `cmd:"" help:"Run the HTTP server (CKAN API)."`
-	Org     orgCmd     `cmd:"" help:"Manage organisations."`
-	Token   tokenCmd   `cmd:"" help:"Manage API tokens."`
-	Import  importCmd  `cmd:"" help:"Publish a file as a resource of a dataset: stored as is, then ingested (column types, normalised CSV, datastore)."`
-	Inspect inspectCmd `cmd:"" help:"Show what Passerelle finds in a spreadsheet: format, encoding, delimiter, header, sheets, column types."`
-	Version versionCmd `cmd:"" help:"Print the version."`
+	Serve    serveCmd    `cmd:"" help:"Run the HTTP server (CKAN API)."`
+	Org      orgCmd      `cmd:"" help:"Manage organisations."`
+	Token    tokenCmd    `cmd:"" help:"Manage API tokens."`
+	Import   importCmd   `cmd:"" help:"Publish a file as a resource of a dataset: stored as is, then ingested (column types, normalised CSV, datastore)."`
+	Validate validateCmd `cmd:"" help:"Check a file against a Table Schema (SCDL…) as it will be published; exit status 1 when it does not follow it."`
+	Inspect  inspectCmd  `cmd:"" help:"Show what Passerelle finds in a spreadsheet: format, encoding, delimiter, header, sheets, column types."`
+	Version  versionCmd  `cmd:"" help:"Print the version."`
 
 	Healthcheck healthcheckCmd `cmd:"" hidden:"" help:"Exit 0 when a local server answers /healthz (for container health checks)."`
 }
