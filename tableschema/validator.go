@@ -60,7 +60,6 @@ type Validator struct {
 	match   *headerMatch
 	cols    []colCheck
 	rows    int
-	lastRow int
 
 	errs, warns   []Issue
 	errCount      map[string]int
@@ -135,7 +134,7 @@ func (v *Validator) start() {
 		v.pkKeys = make([]uint64, len(v.comp.pk))
 	} else {
 		for _, fc := range v.comp.fields {
-			fc.pkPos = -1
+			fc.pkPos, fc.needKey = -1, fc.unique
 		}
 	}
 	if v.DuplicateRows {
@@ -175,7 +174,6 @@ func (v *Validator) Row(line int, cells []string) {
 	if line <= 0 {
 		line = max(v.HeaderLine, 1) + v.rows
 	}
-	v.lastRow = line
 	if v.blank(cells) {
 		v.errCount[CodeBlankRow]++
 		v.nErrs++
