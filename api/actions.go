@@ -40,6 +40,8 @@ func (s *Server) actionTable() map[string]*action {
 		{name: "license_list", read: true, help: "Return the licences datasets can use.", run: s.licenseList},
 		{name: "datastore_search", read: true, help: "Search the rows of a resource's table: resource_id, q (text, or an object of field: text), filters (object), fields, sort (\"col asc, col2 desc\"), limit (default 100, max 32000), offset, include_total, distinct, records_format.", run: s.datastoreSearch},
 		{name: "datastore_info", read: true, help: "Describe a resource's table: its columns with types and its row count (resource_id).", run: s.datastoreInfo},
+		{name: "resource_validation_show", read: true, help: "Return the last check of a resource's file against the Table Schema it declares (resource_id): status (success, failure, error; created or running while it waits), the schema, and the whole report with every error's row, column, value and message in English and French.", run: s.resourceValidationShow},
+		{name: "schema_list", read: true, help: "List the Table Schemas resources may declare by id (\"scdl/subventions\", \"scdl/subventions@2.1.1\"), with their versions.", run: s.schemaList},
 		{name: "dcat_completeness", read: true, help: "List the DCAT-AP properties a dataset (id) still lacks, with the CKAN field to fill and a message in English and French.", run: s.dcatCompleteness},
 		{name: "package_create", help: "Create a dataset (name, title, owner_org, notes, license_id, tags, extras, resources, DCAT-AP fields…).", run: s.packageCreate},
 		{name: "package_update", help: "Replace a dataset (id or name): omitted fields are cleared, an omitted resources list is kept.", run: s.packageUpdate},

@@ -241,7 +241,8 @@ func decodeExtras(v any, field string) ([]catalog.Extra, error) {
 // other unknown key is kept as a resource extra, as CKAN does.
 var resourceComputedKeys = map[string]bool{
 	"id": true, "package_id": true, "position": true, "state": true, "upload": true,
-	"ingest": true, "derived_from": true,
+	"ingest": true, "derived_from": true, "validation": true, "validation_status": true,
+	"validation_timestamp": true,
 	"metadata_modified": true, "datastore_active": true, "cache_url": true,
 	"cache_last_updated": true, "tracking_summary": true, "revision_id": true,
 }
@@ -250,7 +251,8 @@ var resourceComputedKeys = map[string]bool{
 var resourceFields = map[string]bool{
 	"name": true, "description": true, "url": true, "url_type": true, "format": true,
 	"mimetype": true, "mimetype_inner": true, "size": true, "hash": true,
-	"resource_type": true, "created": true, "last_modified": true,
+	"resource_type": true, "created": true, "last_modified": true, "schema": true,
+	"passerelle_schema": true,
 }
 
 // decodeResource builds a resource from a resource dict (full replace); cur
@@ -267,8 +269,9 @@ func decodeResource(m map[string]any, cur *catalog.Resource, prefix string) (*ca
 	if cur != nil {
 		// What the server manages stays as it is.
 		r.Created, r.DatastoreActive, r.DatastoreTable = cur.Created, cur.DatastoreActive, cur.DatastoreTable
-		r.DerivedFrom, r.Ingest = cur.DerivedFrom, cur.Ingest
+		r.DerivedFrom, r.Ingest, r.Validation = cur.DerivedFrom, cur.Ingest, cur.Validation
 	}
+	r.Schema = decodeSchemaRef(p, cur)
 	if p.has("size") && m["size"] != nil && m["size"] != "" {
 		n := int64(p.natural("size", 0))
 		r.Size = &n
@@ -334,6 +337,71 @@ func decodeResource(m map[string]any, cur *catalog.Resource, prefix string) (*ca
 		return nil, fe.Err()
 	}
 	return r, nil
+}
+
+// decodeSchemaRef reads the Table Schema a resource dict declares: schema
+// holds an id, a URL, an inline Table Schema, or the object resource dicts
+// show ({name, version, url}, as udata has it); passerelle_schema holds the
+// declared reference as stored. When a dict has both (a dict shown, then
+// sent back), the one that differs from the stored reference is the
+// change. Neither means no schema, as a full update removes what it omits.
+func decodeSchemaRef(p *params, cur *catalog.Resource) string {
+	stored := ""
+	if cur != nil {
+		stored = cur.Schema
+	}
+	var fromSchema, fromOwn string
+	hasSchema, hasOwn := p.has("schema"), p.has("passerelle_schema")
+	if hasSchema {
+		fromSchema = schemaRefOf(p, p.m["schema"], cur)
+	}
+	if hasOwn {
+		fromOwn = p.trimmed("passerelle_schema")
+	}
+	switch {
+	case hasSchema && hasOwn && fromSchema == stored:
+		return fromOwn
+	case hasSchema:
+		return fromSchema
+	default:
+		return fromOwn
+	}
+}
+
+// schemaRefOf turns the value of a schema key into a reference.
+func schemaRefOf(p *params, v any, cur *catalog.Resource) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return strings.TrimSpace(v)
+	case map[string]any:
+		if _, ok := v["fields"]; ok { // an inline Table Schema
+			b, _ := json.Marshal(v) // decoded JSON re-encodes
+			return string(b)
+		}
+		name, _ := v["name"].(string)
+		version, _ := v["version"].(string)
+		u, _ := v["url"].(string)
+		name, version, u = strings.TrimSpace(name), strings.TrimSpace(version), strings.TrimSpace(u)
+		if cur != nil && cur.Validation != nil {
+			// The object this server showed names the stored reference.
+			at := cur.Validation.Schema
+			if (u != "" && u == at.URL) || (name != "" && name == at.ID && (version == "" || version == at.Version)) {
+				return cur.Schema
+			}
+		}
+		switch {
+		case name != "" && version != "":
+			return name + "@" + version
+		case name != "":
+			return name
+		case u != "":
+			return u
+		}
+	}
+	p.fe.Add("schema", `Must be a schema id ("scdl/subventions"), a URL, a Table Schema, or {"name", "version", "url"}`)
+	return ""
 }
 
 // knownFormats maps file extensions to the format names CKAN and

@@ -120,6 +120,21 @@ type resourceCore struct {
 	// uploaded resource a normalised copy was made from.
 	Ingest      *ingestDict `json:"ingest,omitempty"`
 	DerivedFrom *string     `json:"derived_from,omitempty"`
+	// The schema the resource follows, as udata has it, only once its
+	// file was found valid (a link: as declared); the declared reference;
+	// the last check, with ckanext-validation's status and timestamp keys.
+	Schema              *schemaDict         `json:"schema,omitempty"`
+	PasserelleSchema    string              `json:"passerelle_schema,omitempty"`
+	ValidationStatus    string              `json:"validation_status,omitempty"`
+	ValidationTimestamp *string             `json:"validation_timestamp,omitempty"`
+	Validation          *catalog.Validation `json:"validation,omitempty"`
+}
+
+// schemaDict names a schema as udata's resource schema field does.
+type schemaDict struct {
+	Name    string `json:"name,omitempty"`
+	Version string `json:"version,omitempty"`
+	URL     string `json:"url"`
 }
 
 func (r resourceDict) MarshalJSON() ([]byte, error) {
@@ -237,6 +252,19 @@ func (s *Server) resourceDict(r *catalog.Resource) resourceDict {
 	if r.LastModified != nil {
 		t := ckanTime(*r.LastModified)
 		rd.core.LastModified = &t
+	}
+	if u := r.ConformsTo(); u != "" {
+		rd.core.Schema = &schemaDict{URL: u}
+		if v := r.Validation; v != nil && r.URLType == "upload" {
+			rd.core.Schema.Name, rd.core.Schema.Version = v.Schema.ID, v.Schema.Version
+		}
+	}
+	rd.core.PasserelleSchema = r.Schema
+	if v := r.Validation; v != nil {
+		rd.core.Validation = v
+		rd.core.ValidationStatus = string(v.Status)
+		t := ckanTime(v.Created)
+		rd.core.ValidationTimestamp = &t
 	}
 	if in := r.Ingest; in != nil {
 		rd.core.Ingest = &ingestDict{

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/passerelle/passerelle/catalog"
+	"github.com/passerelle/passerelle/tableschema"
 	"github.com/passerelle/passerelle/catalog/dcat"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -36,6 +37,11 @@ type Services struct {
 	Tokens        catalog.TokenService
 	Blobs         catalog.BlobStore
 	Datastore     catalog.Datastore
+	// Schemas is the registry of the Table Schemas resources may declare
+	// by id; nil knows none (URLs and inline schemas still do).
+	Schemas *tableschema.Registry
+	// Validations holds the whole validation reports.
+	Validations catalog.ValidationStore
 	// OnUpload is called after a write queued an ingestion.
 	OnUpload func()
 	// Ready reports whether the server's dependencies answer, for /readyz.

@@ -2,15 +2,20 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/passerelle/passerelle/catalog"
+	"github.com/passerelle/passerelle/tableschema"
 )
 
 func (s *Server) packageCreate(ctx context.Context, p *params) (any, error) {
 	d, err := decodeDataset(p.m, nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkSchemas(d, nil); err != nil {
 		return nil, err
 	}
 	d, err = s.svc.Datasets.CreateDataset(ctx, d)
@@ -54,6 +59,9 @@ func (s *Server) packageUpdate(ctx context.Context, p *params) (any, error) {
 		if err != nil {
 			return err
 		}
+		if err := s.checkSchemas(next, cur); err != nil {
+			return err
+		}
 		*cur = *next
 		return nil
 	})
@@ -77,6 +85,9 @@ func (s *Server) packagePatch(ctx context.Context, p *params) (any, error) {
 		delete(patch, "id") // the id named the dataset; it is not a change
 		next, err := decodeDataset(mergeDict(base, patch), cur)
 		if err != nil {
+			return err
+		}
+		if err := s.checkSchemas(next, cur); err != nil {
 			return err
 		}
 		*cur = *next
@@ -103,6 +114,9 @@ func (s *Server) resourceCreate(ctx context.Context, p *params) (any, error) {
 	}
 	r, err := decodeResource(p.m, nil, "")
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkSchema("schema", r.Schema, ""); err != nil {
 		return nil, err
 	}
 	r.ID = "" // a new resource always gets a new id
@@ -144,6 +158,9 @@ func (s *Server) changeResource(ctx context.Context, p *params, patch bool) (any
 		}
 		next, err := decodeResource(m, cur, "")
 		if err != nil {
+			return err
+		}
+		if err := s.checkSchema("schema", next.Schema, cur.Schema); err != nil {
 			return err
 		}
 		next.ID, next.DatasetID = cur.ID, cur.DatasetID
@@ -240,4 +257,38 @@ func (s *Server) uploaded(r *catalog.Resource) {
 	if r.Ingest != nil && r.Ingest.State == catalog.IngestPending && s.svc.OnUpload != nil {
 		s.svc.OnUpload()
 	}
+}
+
+// checkSchemas refuses the schemas newly declared by d's resources that
+// cannot be used; cur is the stored version of d, or nil.
+func (s *Server) checkSchemas(d, cur *catalog.Dataset) error {
+	stored := map[string]string{}
+	if cur != nil {
+		for _, r := range cur.Resources {
+			stored[r.ID] = r.Schema
+		}
+	}
+	for i, r := range d.Resources {
+		if err := s.checkSchema(fmt.Sprintf("resources[%d].schema", i), r.Schema, stored[r.ID]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSchema refuses a schema reference the registry cannot use, unless
+// it is the one already stored (a schema removed from the registry since
+// must not block other changes).
+func (s *Server) checkSchema(field, ref, stored string) error {
+	if ref == "" || ref == stored {
+		return nil
+	}
+	if err := s.schemas().Check(ref); err != nil {
+		var te *tableschema.Error
+		if errors.As(err, &te) {
+			return catalog.Invalid(field, te.Msg)
+		}
+		return catalog.Invalid(field, err.Error())
+	}
+	return nil
 }

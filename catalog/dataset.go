@@ -107,6 +107,12 @@ type Resource struct {
 	DerivedFrom string
 	// Ingest is the latest ingestion of the resource's file, on reads.
 	Ingest *Ingest
+	// Schema is the Table Schema the resource declares it follows (see
+	// SchemaInfo.Ref), or "".
+	Schema string
+	// Validation is the check of the stored file against Schema, made
+	// when it was ingested; nil until then, or without a schema.
+	Validation *Validation
 	// Upload, on writes only, is a new file for the resource: storage
 	// queues its ingestion with the write. On a new resource the file is
 	// attached at once; on an existing one it replaces the current file
@@ -339,6 +345,7 @@ func (r *Resource) validate(fe FieldErrors, prefix string) error {
 	validateLength(fe, prefix+"format", r.Format, 100)
 	validateLength(fe, prefix+"mimetype", r.Mimetype, 200)
 	validateLength(fe, prefix+"hash", r.Hash, 200)
+	validateLength(fe, prefix+"schema", r.Schema, 200_000)
 	if r.URLType != "upload" {
 		validateURL(fe, prefix+"url", r.URL)
 	}

@@ -75,7 +75,10 @@ type Job struct {
 	Upload     Upload
 	// Replace says the file replaces the resource's current one on
 	// success; a failed ingestion then leaves the resource as it was.
-	Replace  bool
+	Replace bool
+	// Schema is the Table Schema the resource declared when the job was
+	// queued: the file's first table is checked against it.
+	Schema   string
 	State    IngestState
 	Attempts int
 	Created  time.Time
@@ -91,6 +94,8 @@ type IngestResult struct {
 	// Skipped is set, with a reason, when the file is not a table and is
 	// published as it is.
 	Skipped, SkippedFR string
+	// Validation is the check against the job's Schema, if it has one.
+	Validation *Validation
 }
 
 // IngestedTable is one table loaded into the datastore, with its

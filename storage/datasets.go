@@ -548,6 +548,17 @@ func syncResources(tx *gorm.DB, d, cur *catalog.Dataset, now time.Time) error {
 		}
 		seen[r.ID] = true
 		prev, known := old[r.ID]
+		if known && r.Schema != prev.Schema {
+			// The file is checked against the schema it now declares: it
+			// is ingested again, unless a new one comes with the write.
+			r.Validation = nil
+			if r.Upload == nil && r.Schema != "" && prev.URLType == "upload" && prev.BlobKey != "" {
+				r.Upload = &catalog.Upload{BlobKey: prev.BlobKey, Filename: prev.URL, Hash: prev.Hash, Mimetype: prev.Mimetype}
+				if prev.Size != nil {
+					r.Upload.Size = *prev.Size
+				}
+			}
+		}
 		if r.Upload != nil {
 			if err := queueIngest(tx, d.ID, r, prev, now); err != nil {
 				return err
@@ -617,7 +628,13 @@ func resourceToRow(r *catalog.Resource) resourceRow {
 	if r.Ingest != nil {
 		jobID = r.Ingest.JobID
 	}
+	validation := ""
+	if r.Validation != nil {
+		b, _ := json.Marshal(r.Validation) // plain values: it encodes
+		validation = string(b)
+	}
 	return resourceRow{
+		SchemaRef: r.Schema, Validation: validation,
 		BlobKey: r.BlobKey, DatastoreTable: r.DatastoreTable, DerivedFrom: r.DerivedFrom, IngestJobID: jobID,
 		ID: r.ID, DatasetID: r.DatasetID, Position: r.Position, Name: r.Name,
 		Description: r.Description, URL: r.URL, URLType: r.URLType, Format: r.Format,

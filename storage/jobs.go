@@ -36,7 +36,7 @@ func queueIngest(tx *gorm.DB, datasetID string, r, prev *catalog.Resource, now t
 	job := jobRow{
 		ID: uuid.NewString(), DatasetID: datasetID, ResourceID: r.ID,
 		BlobKey: up.BlobKey, Filename: up.Filename, Size: up.Size, Hash: up.Hash, Mimetype: up.Mimetype,
-		ReplaceFile: prev != nil, State: string(catalog.IngestPending), Created: now,
+		ReplaceFile: prev != nil, SchemaRef: r.Schema, State: string(catalog.IngestPending), Created: now,
 	}
 	if err := tx.Create(&job).Error; err != nil {
 		return fmt.Errorf("queue ingestion: %w", err)
@@ -195,6 +195,23 @@ func (q *JobQueue) FindJob(ctx context.Context, id string) (*catalog.Ingest, err
 	return row.toIngest(), nil
 }
 
+// FindValidation implements catalog.ValidationStore.
+func (q *JobQueue) FindValidation(ctx context.Context, jobID string) (*catalog.Validation, error) {
+	var row jobRow
+	err := q.db.gorm.WithContext(ctx).Select("id", "validation").Where("id = ?", jobID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && row.Validation == "") {
+		return nil, catalog.NotFoundf("Validation report was not found")
+	}
+	if err != nil {
+		return nil, internal("find validation report", err)
+	}
+	var v catalog.Validation
+	if err := json.Unmarshal([]byte(row.Validation), &v); err != nil {
+		return nil, internal("read validation report", err)
+	}
+	return &v, nil
+}
+
 // Complete implements catalog.JobQueue.
 func (q *JobQueue) Complete(ctx context.Context, id, worker string, res catalog.IngestResult) ([]string, error) {
 	var unused []string
@@ -208,6 +225,11 @@ func (q *JobQueue) Complete(ctx context.Context, id, worker string, res catalog.
 			return err
 		}
 		now := q.db.now()
+		if res.Validation != nil {
+			v := *res.Validation
+			v.JobID, v.Created = id, now
+			res.Validation = &v
+		}
 		state := catalog.IngestComplete
 		if res.Skipped != "" {
 			state = catalog.IngestSkipped
@@ -244,12 +266,20 @@ func (q *JobQueue) Complete(ctx context.Context, id, worker string, res catalog.
 		if err != nil {
 			return err
 		}
+		validation := ""
+		if res.Validation != nil {
+			b, err := json.Marshal(res.Validation)
+			if err != nil {
+				return err
+			}
+			validation = string(b)
+		}
 		var rows int64
 		for _, t := range res.Tables {
 			rows += t.Rows
 		}
 		return tx.Model(&jobRow{}).Where("id = ?", id).Updates(map[string]any{
-			"state": state, "progress": 1, "row_count": rows, "report": string(report),
+			"state": state, "progress": 1, "row_count": rows, "report": string(report), "validation": validation,
 			"error": res.Skipped, "error_fr": res.SkippedFR, "finished": now, "worker": "",
 		}).Error
 	})
@@ -272,7 +302,7 @@ func applyIngest(d *catalog.Dataset, job jobRow, res catalog.IngestResult, now t
 			before[x.DatastoreTable] = true
 		}
 	}
-	if job.ReplaceFile {
+	if job.ReplaceFile && job.BlobKey != r.BlobKey { // the same file, checked again, keeps its date
 		attachUpload(r, job.toJob().Upload, now)
 	}
 	if res.Format != "" {
@@ -280,6 +310,12 @@ func applyIngest(d *catalog.Dataset, job jobRow, res catalog.IngestResult, now t
 	}
 	if res.Mimetype != "" {
 		r.Mimetype = res.Mimetype
+	}
+	// The check holds for the file now published, against the schema the
+	// job was given (a change of schema since queued a newer job).
+	r.Validation = nil
+	if res.Validation != nil && res.Validation.Schema.Ref == r.Schema {
+		r.Validation = res.Validation.Summary()
 	}
 	r.DatastoreTable, r.DatastoreActive = "", false
 	if len(res.Tables) > 0 {

@@ -180,6 +180,12 @@ CREATE VIRTUAL TABLE datasets_fts USING fts4(title, tags, notes, other, prefix="
 ALTER TABLE datasets ADD COLUMN search_vector TSVECTOR;
 CREATE INDEX datasets_search ON datasets USING GIN (search_vector);
 `, run: backfillSearch},
+	{id: "0004_schema_validation", ddl: `
+ALTER TABLE resources ADD COLUMN schema_ref TEXT NOT NULL DEFAULT '';
+ALTER TABLE resources ADD COLUMN validation TEXT NOT NULL DEFAULT '';
+ALTER TABLE ingest_jobs ADD COLUMN schema_ref TEXT NOT NULL DEFAULT '';
+ALTER TABLE ingest_jobs ADD COLUMN validation TEXT NOT NULL DEFAULT '';
+`},
 }
 
 // migrationLockID is the PostgreSQL advisory lock that keeps two instances

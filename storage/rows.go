@@ -111,6 +111,8 @@ type resourceRow struct {
 	DatastoreTable   string
 	DerivedFrom      string
 	IngestJobID      string `gorm:"column:ingest_job_id"`
+	SchemaRef        string // the declared Table Schema
+	Validation       string // JSON of the catalog.Validation summary
 }
 
 func (resourceRow) TableName() string { return "resources" }
@@ -134,6 +136,8 @@ type jobRow struct {
 	Error       string
 	ErrorFR     string `gorm:"column:error_fr"`
 	Report      string // JSON of catalog.IngestReport
+	SchemaRef   string
+	Validation  string // JSON of the whole catalog.Validation
 	Created     time.Time
 	Started     *time.Time
 	Finished    *time.Time
@@ -173,6 +177,13 @@ func (r *resourceRow) toCatalog() catalog.Resource {
 	if r.IngestJobID != "" {
 		res.Ingest = &catalog.Ingest{JobID: r.IngestJobID}
 	}
+	res.Schema = r.SchemaRef
+	if r.Validation != "" {
+		var v catalog.Validation
+		if json.Unmarshal([]byte(r.Validation), &v) == nil { // written by this package
+			res.Validation = &v
+		}
+	}
 	if r.LastModified != nil {
 		t := r.LastModified.UTC()
 		res.LastModified = &t
@@ -208,7 +219,7 @@ func (r *jobRow) toJob() *catalog.Job {
 		Upload: catalog.Upload{
 			BlobKey: r.BlobKey, Filename: r.Filename, Size: r.Size, Hash: r.Hash, Mimetype: r.Mimetype,
 		},
-		Replace: r.ReplaceFile, State: catalog.IngestState(r.State), Attempts: r.Attempts,
+		Replace: r.ReplaceFile, Schema: r.SchemaRef, State: catalog.IngestState(r.State), Attempts: r.Attempts,
 		Created: r.Created.UTC(),
 	}
 }

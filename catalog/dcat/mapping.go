@@ -325,7 +325,7 @@ func (doc *Document) Dataset(d *catalog.Dataset) error {
 		if hasLicence {
 			dist.Add(NSDCT+"license", IRI(licence))
 		}
-		if schema, ok := r.Extras["schema"].(string); ok && isHTTP(schema) {
+		if schema := r.ConformsTo(); schema != "" {
 			dist.Add(NSDCT+"conformsTo", IRI(schema))
 			extra = append(extra, &Node{ID: IRI(schema), Types: []string{NSDCT + "Standard"}})
 		}

@@ -50,7 +50,31 @@ schemas["Resource"] = {"type": "object", "description": "A resource (dcat:Distri
   "url_type": {"type": ["string", "null"], "enum": [None, "upload"]}, "created": ref("CKANDateTime"),
   "last_modified": {"oneOf": [ref("CKANDateTime"), {"type": "null"}]}, "metadata_modified": ref("CKANDateTime"),
   "cache_url": {"type": "null"}, "cache_last_updated": {"type": "null"}, "state": S, "datastore_active": B,
-  "ingest": ref("Ingest"), "derived_from": {"type": "string", "format": "uuid", "description": "On a normalised CSV made by ingestion: the uploaded resource it was made from."}}}
+  "ingest": ref("Ingest"), "derived_from": {"type": "string", "format": "uuid", "description": "On a normalised CSV made by ingestion: the uploaded resource it was made from."},
+  "schema": ref("SchemaRef"), "passerelle_schema": {"type": "string", "description": "The schema the resource declares: a registry id (scdl/subventions[@version]), a URL or an inline Table Schema."},
+  "validation_status": {"type": "string", "enum": ["success", "failure", "error"], "description": "ckanext-validation's status of the last check of the file against its schema."},
+  "validation_timestamp": ref("CKANDateTime"), "validation": ref("Validation")}}
+schemas["SchemaRef"] = {"type": "object", "description": "The schema the resource follows, as udata names it; only when its file was checked and found valid (a link: as its publisher declares).",
+  "required": ["url"], "properties": {"name": S, "version": S, "url": S}}
+schemas["SchemaInfo"] = {"type": "object", "required": ["ref"], "properties": {"ref": S, "id": S, "version": S, "url": S, "title": S}}
+schemas["ValidationIssue"] = {"type": "object", "description": "One error or warning: where, what, and a message in English and French.", "required": ["code", "message", "message_fr"],
+  "properties": {"code": S, "constraint": S, "row": I, "column": I, "label": S, "field": S, "value": S, "suggestion": S, "title": S, "title_fr": S, "message": S, "message_fr": S}}
+schemas["ValidationReport"] = {"type": "object", "description": "Table Schema validation report (Validata's error codes).",
+  "required": ["valid", "rows", "error_count", "error_counts", "errors", "warnings"],
+  "properties": {"valid": B, "schema": {"type": "object"}, "rows": I, "header_line": I, "columns": {"type": "array", "items": {"type": "object"}},
+   "mapping": {"type": "object", "additionalProperties": S, "description": "Column labels read as a field they do not exactly name: {label: field}."},
+   "error_count": I, "warning_count": I, "error_counts": {"type": "object", "additionalProperties": I}, "warning_counts": {"type": "object", "additionalProperties": I},
+   "errors": {"type": "array", "items": ref("ValidationIssue")}, "warnings": {"type": "array", "items": ref("ValidationIssue")}, "truncated": B,
+   "unsupported": {"type": "array", "items": {"type": "object"}, "description": "Parts of the schema that were not checked."}}}
+schemas["Validation"] = {"type": "object", "description": "Summary of the last check of the file against its schema (first errors only; resource_validation_show has the whole report).",
+  "required": ["status", "schema"], "properties": {"status": {"type": "string", "enum": ["success", "failure", "error"]}, "schema": ref("SchemaInfo"),
+   "error": S, "error_fr": S, "report": ref("ValidationReport"), "job_id": S, "created": S}}
+schemas["ValidationShow"] = {"type": "object", "description": "ckanext-validation's resource_validation_show shape.",
+  "required": ["id", "resource_id", "status", "schema", "report", "error", "created", "finished"],
+  "properties": {"id": S, "resource_id": S, "status": {"type": "string", "enum": ["created", "running", "success", "failure", "error"]}, "schema": ref("SchemaInfo"),
+   "report": {"oneOf": [{"type": "null"}, ref("ValidationReport")]}, "error": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["message", "message_fr"], "properties": {"message": S, "message_fr": S}}]},
+   "created": {"type": ["string", "null"]}, "finished": {"type": ["string", "null"]}}}
+schemas["SchemaEntry"] = {"type": "object", "required": ["id"], "properties": {"id": S, "title": S, "description": S, "latest": S, "versions": {"type": "array", "items": S}}}
 schemas["Ingest"] = {"type": "object", "description": "The latest ingestion of an uploaded file (SPEC §4): state, progress, rows, errors in English and French, and what detection found.",
   "required": ["state", "progress", "rows", "error", "error_fr", "created", "started", "finished", "report"],
   "properties": {"state": {"type": "string", "enum": ["pending", "running", "complete", "error", "skipped"]},
@@ -104,7 +128,9 @@ schemas["PackageInput"] = {"type": "object", "description": "A package dict. Unk
    "contact_name": S, "contact_email": S}}
 schemas["ResourceInput"] = {"type": "object", "description": "A resource dict; keys other than the ones below are kept as resource extras.",
   "properties": {"id": S, "package_id": S, "url": S, "name": NS, "description": NS, "format": NS, "mimetype": NS, "hash": NS, "size": {"type": ["integer", "string", "null"]},
-   "resource_type": {"type": ["string", "null"]}, "url_type": {"type": ["string", "null"]}, "created": S, "last_modified": S}}
+   "resource_type": {"type": ["string", "null"]}, "url_type": {"type": ["string", "null"]}, "created": S, "last_modified": S,
+   "schema": {"description": "The Table Schema the file follows: a registry id (scdl/subventions, scdl/subventions@2.1.1), an http(s) URL, an inline Table Schema (object or JSON text), or udata's {name, version, url}.", "oneOf": [S, {"type": "object"}, {"type": "null"}]},
+   "passerelle_schema": {"type": ["string", "null"], "description": "Same as schema, as a string."}}}
 schemas["OrganizationInput"] = {"type": "object", "properties": {"id": S, "name": {"type": "string", "pattern": "^[a-z0-9_-]{2,100}$"}, "title": S, "description": S, "image_url": S, "siren": {"type": "string", "pattern": "^[0-9]{9}$"}, "email": S, "extras": {"type": "array", "items": ref("Extra")}}}
 
 responses = {
@@ -186,6 +212,9 @@ A("datastore_search", True, "Search the rows of a resource's table (CKAN's datas
    ("distinct", B, "Only distinct rows.", False), ("records_format", {"type": "string", "enum": ["objects", "lists", "csv", "tsv"]}, "Shape of records (default objects).", False)],
   ref("DatastoreSearchResult"), "Fields with types, records, total and paging links.")
 A("datastore_info", True, "Describe a resource's table: columns with types and labels, row count.", [("resource_id", S, "Resource id.", True)], ref("DatastoreInfo"), "Table description.")
+A("resource_validation_show", True, "The whole report of the last check of a resource's file against the schema it declares (ckanext-validation's action); status created or running while its ingestion waits or runs.",
+  [("resource_id", S, "Resource id (id is accepted too).", True)], ref("ValidationShow"), "The validation.")
+A("schema_list", True, "Table Schemas of the registry that resources may declare by id.", [], {"type": "array", "items": ref("SchemaEntry")}, "Schema entries, by id.")
 A("dcat_completeness", True, "The DCAT-AP properties a dataset still lacks, mandatory first, with the CKAN field that fills each and a message in English and French.",
   [("id", S, "Dataset id or name.", True)],
   {"type": "object", "required": ["id", "name", "complete", "mandatory_missing", "missing"], "properties": {
