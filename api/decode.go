@@ -243,7 +243,7 @@ var resourceComputedKeys = map[string]bool{
 	"id": true, "package_id": true, "position": true, "state": true, "upload": true,
 	"ingest": true, "derived_from": true, "validation": true, "validation_status": true,
 	"validation_timestamp": true,
-	"metadata_modified": true, "datastore_active": true, "cache_url": true,
+	"metadata_modified":    true, "datastore_active": true, "cache_url": true,
 	"cache_last_updated": true, "tracking_summary": true, "revision_id": true,
 }
 

@@ -8,8 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/passerelle/passerelle/catalog"
-	"github.com/passerelle/passerelle/tableschema"
 	"github.com/passerelle/passerelle/catalog/dcat"
+	"github.com/passerelle/passerelle/tableschema"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
