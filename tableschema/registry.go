@@ -32,11 +32,36 @@ type Registry struct {
 	// AllowFiles lets Resolve read a schema from a local path (for the
 	// command line; not for references coming from the API).
 	AllowFiles bool
+	// AllowHosts, when not empty, lists the only hosts schemas and
+	// catalogues are downloaded from (against SSRF: an API client must not
+	// make the server fetch an internal address). An entry is a host
+	// compared exactly with the URL's host, port included unless it is the
+	// scheme's default ("schema.data.gouv.fr", "127.0.0.1:8080"); such a
+	// host is reached over https only, unless the entry is written with an
+	// explicit "http://" prefix ("http://intranet.example"). Redirects are
+	// followed only to allowed hosts. Empty means any host (fine for the
+	// command line; a server should set DefaultHosts). Known schemas' URLs
+	// are answered from the registry whatever this list says.
+	AllowHosts []string
 
 	mu      sync.RWMutex
 	byID    map[string][]*Schema // versions, oldest first
 	byPath  map[string]*Schema   // published URLs (the schemas' "path")
+	latest  map[string]string    // a catalogue's "latest" URL → schema id
 	fetched map[string]fetchedSchema
+}
+
+// DefaultHosts are the hosts a server may download schemas from:
+// schema.data.gouv.fr (its catalogue and every schema_url in it), GitHub
+// (github.com raw links redirect to raw.githubusercontent.com) and the
+// GitLab forges the SCDL schemas name as their "path" (git.opendatafrance.net
+// for older versions, gitlab.com since). Copy it before changing it.
+var DefaultHosts = []string{
+	"schema.data.gouv.fr",
+	"raw.githubusercontent.com",
+	"github.com",
+	"gitlab.com",
+	"git.opendatafrance.net",
 }
 
 type fetchedSchema struct {
@@ -49,7 +74,7 @@ const fetchTTL = time.Hour
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{byID: map[string][]*Schema{}, byPath: map[string]*Schema{}, fetched: map[string]fetchedSchema{}}
+	return &Registry{byID: map[string][]*Schema{}, byPath: map[string]*Schema{}, latest: map[string]string{}, fetched: map[string]fetchedSchema{}}
 }
 
 // Entry describes a schema of the registry, for a picker.
@@ -154,19 +179,46 @@ func (r *Registry) Add(s *Schema) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	list := r.byID[s.ID]
-	for _, o := range list {
-		if o.Version == s.Version {
-			return fmt.Errorf("schema %s version %q is already registered", s.ID, s.Version)
-		}
+	if r.lookup(s.ID, s.Version) != nil {
+		return fmt.Errorf("schema %s version %q is already registered", s.ID, s.Version)
 	}
-	list = append(list, s)
-	slices.SortStableFunc(list, func(a, b *Schema) int { return compareVersions(a.Version, b.Version) })
-	r.byID[s.ID] = list
-	if strings.HasPrefix(s.Path, "http://") || strings.HasPrefix(s.Path, "https://") {
+	r.insert(s)
+	if isURL(s.Path) {
 		r.byPath[s.Path] = s
 	}
 	return nil
+}
+
+// lookup returns the schema registered as id at exactly version, or nil;
+// r.mu is held.
+func (r *Registry) lookup(id, version string) *Schema {
+	for _, o := range r.byID[id] {
+		if o.Version == version {
+			return o
+		}
+	}
+	return nil
+}
+
+// insert adds s to its id's versions; r.mu is held.
+func (r *Registry) insert(s *Schema) {
+	list := append(r.byID[s.ID], s)
+	slices.SortStableFunc(list, func(a, b *Schema) int { return compareVersions(a.Version, b.Version) })
+	r.byID[s.ID] = list
+}
+
+// alias makes each URL answer s, unless the URL already answers another
+// schema; r.mu is held.
+func (r *Registry) alias(s *Schema, urls ...string) {
+	for _, u := range urls {
+		if _, taken := r.byPath[u]; !taken && isURL(u) {
+			r.byPath[u] = s
+		}
+	}
+}
+
+func isURL(s string) bool {
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
 }
 
 // compareVersions orders versions numerically part by part ("2.10" after
@@ -312,10 +364,16 @@ func looksLikePath(ref string) bool {
 func (r *Registry) resolveURL(ctx context.Context, ref string) (*Schema, error) {
 	r.mu.RLock()
 	s, ok := r.byPath[ref]
+	latestID, lok := r.latest[ref]
 	f, fok := r.fetched[ref]
 	r.mu.RUnlock()
 	if ok {
 		return s, nil
+	}
+	if lok {
+		if s, err := r.Get(latestID); err == nil {
+			return s, nil
+		}
 	}
 	if u, err := url.Parse(ref); err == nil {
 		for _, re := range schemaURL {
@@ -342,43 +400,16 @@ func (r *Registry) resolveURL(ctx context.Context, ref string) (*Schema, error) 
 	return s, nil
 }
 
-// maxFetch bounds a schema downloaded by URL.
+// maxFetch bounds a schema (or a catalogue) downloaded by URL.
 const maxFetch = 8 << 20
 
+// defaultTimeout bounds one download when Timeout is not set.
+const defaultTimeout = 10 * time.Second
+
 func (r *Registry) fetch(ctx context.Context, ref string) (*Schema, error) {
-	if r.Client == nil {
-		return nil, newError(ErrOffline, nil, "schema %s cannot be fetched: this server does not reach the network; use a schema id (known: %s)",
-			"le schéma %s ne peut pas être téléchargé : ce serveur n'a pas accès au réseau ; utilisez un identifiant de schéma (connus : %s)", ref, r.knownIDs())
-	}
-	timeout := r.Timeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ref, nil)
+	data, u, err := r.download(ctx, ref, docSchema)
 	if err != nil {
-		return nil, newError(ErrNotFound, err, "%s is not a valid URL", "%s n'est pas une URL valide", ref)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := r.Client.Do(req)
-	if err != nil {
-		return nil, newError(ErrOffline, err, "schema %s could not be fetched (network unreachable or too slow); use a schema id (known: %s)",
-			"le schéma %s n'a pas pu être téléchargé (réseau injoignable ou trop lent) ; utilisez un identifiant de schéma (connus : %s)", ref, r.knownIDs())
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-		return nil, newError(ErrNotFound, nil, "schema %s could not be fetched: the server answered %s",
-			"le schéma %s n'a pas pu être téléchargé : le serveur a répondu %s", ref, resp.Status)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxFetch+1))
-	if err != nil {
-		return nil, newError(ErrOffline, err, "schema %s could not be fetched: the download was interrupted",
-			"le schéma %s n'a pas pu être téléchargé : le téléchargement a été interrompu", ref)
-	}
-	if len(data) > maxFetch {
-		return nil, invalidf(nil, "schema %s is larger than %d MiB", "le schéma %s dépasse %d Mio", ref, maxFetch>>20)
+		return nil, err
 	}
 	s, err := Parse(data)
 	if err != nil {
@@ -388,10 +419,140 @@ func (r *Registry) fetch(ctx context.Context, ref string) (*Schema, error) {
 		s.Path = ref
 	}
 	s.ID = ref
-	if m := schemaURL[0].FindStringSubmatch(path.Clean(req.URL.Path)); m != nil {
+	if m := schemaURL[0].FindStringSubmatch(path.Clean(u.Path)); m != nil {
 		s.ID = m[1]
 	}
 	return s, nil
+}
+
+// doc names what download fetches, in its messages.
+type doc struct {
+	en, fr string // "schema", "le schéma"
+	hint   bool   // offline: suggest using a schema id instead
+}
+
+var (
+	docSchema    = doc{en: "schema", fr: "le schéma", hint: true}
+	docCatalogue = doc{en: "catalogue", fr: "le catalogue"}
+)
+
+// download GETs ref with Client within Timeout and returns its body (at
+// most maxFetch bytes) and the URL it was finally read from. ref and every
+// redirect must pass AllowHosts. Failures are *Error values: ErrOffline
+// when there is no client or the network failed, ErrNotFound for a
+// refused host or an answer other than 200 OK, ErrInvalid when too large.
+func (r *Registry) download(ctx context.Context, ref string, d doc) ([]byte, *url.URL, error) {
+	if r.Client == nil {
+		return nil, nil, r.downloadError(d, ErrOffline, nil, "%s cannot be fetched: this server does not reach the network",
+			"%s ne peut pas être téléchargé : ce serveur n'a pas accès au réseau", ref)
+	}
+	u, err := url.Parse(ref)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, nil, newError(ErrNotFound, err, "%s is not a valid URL", "%s n'est pas une URL valide", ref)
+	}
+	if !r.hostAllowed(u) {
+		return nil, nil, r.refusedHost(d, ref, u)
+	}
+	timeout := r.Timeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ref, nil)
+	if err != nil {
+		return nil, nil, newError(ErrNotFound, err, "%s is not a valid URL", "%s n'est pas une URL valide", ref)
+	}
+	req.Header.Set("Accept", "application/json")
+	client := *r.Client // a copy, to check redirects; it shares the transport
+	next := client.CheckRedirect
+	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !r.hostAllowed(req.URL) {
+			return r.refusedHost(d, ref, req.URL)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if e, ok := errors.AsType[*Error](err); ok {
+			return nil, nil, e
+		}
+		return nil, nil, r.downloadError(d, ErrOffline, err, "%s could not be fetched (network unreachable or too slow)",
+			"%s n'a pas pu être téléchargé (réseau injoignable ou trop lent)", ref)
+	}
+	defer resp.Body.Close()
+	if !r.hostAllowed(resp.Request.URL) { // a client of ours may redirect by itself
+		return nil, nil, r.refusedHost(d, ref, resp.Request.URL)
+	}
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		return nil, nil, r.downloadError(d, ErrNotFound, nil, "%s could not be fetched: the server answered %s",
+			"%s n'a pas pu être téléchargé : le serveur a répondu %s", ref, resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxFetch+1))
+	if err != nil {
+		return nil, nil, r.downloadError(d, ErrOffline, err, "%s could not be fetched: the download was interrupted",
+			"%s n'a pas pu être téléchargé : le téléchargement a été interrompu", ref)
+	}
+	if len(data) > maxFetch {
+		return nil, nil, r.downloadError(d, ErrInvalid, nil, "%s is larger than %d MiB", "%s dépasse %d Mio", ref, maxFetch>>20)
+	}
+	return data, resp.Request.URL, nil
+}
+
+// downloadError words a download failure for d; en and fr start with the
+// document's address.
+func (r *Registry) downloadError(d doc, kind, cause error, en, fr string, args ...any) *Error {
+	e := newError(kind, cause, d.en+" "+en, d.fr+" "+fr, args...)
+	if d.hint && kind == ErrOffline {
+		known := r.knownIDs()
+		e.Msg += "; use a schema id (known: " + known + ")"
+		e.MsgFR += " ; utilisez un identifiant de schéma (connus : " + known + ")"
+	}
+	return e
+}
+
+func (r *Registry) refusedHost(d doc, ref string, u *url.URL) *Error {
+	allowed := strings.Join(r.AllowHosts, ", ")
+	if u.String() == ref {
+		return r.downloadError(d, ErrNotFound, nil, "%s is not fetched: %s is not an allowed host (allowed: %s)",
+			"%s n'est pas téléchargé : %s n'est pas un hôte autorisé (autorisés : %s)", ref, u.Scheme+"://"+u.Host, allowed)
+	}
+	return r.downloadError(d, ErrNotFound, nil, "%s is not fetched: it redirects to %s, not an allowed host (allowed: %s)",
+		"%s n'est pas téléchargé : il redirige vers %s, qui n'est pas un hôte autorisé (autorisés : %s)", ref, u.Scheme+"://"+u.Host, allowed)
+}
+
+// hostAllowed tells whether u may be downloaded under AllowHosts.
+func (r *Registry) hostAllowed(u *url.URL) bool {
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return false
+	}
+	if len(r.AllowHosts) == 0 {
+		return true
+	}
+	host := strings.ToLower(u.Host)
+	if p := u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
+		host = strings.TrimSuffix(host, ":"+p)
+	}
+	for _, h := range r.AllowHosts {
+		h = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(h), "/"))
+		plain := false
+		if rest, ok := strings.CutPrefix(h, "http://"); ok {
+			h, plain = rest, true
+		} else {
+			h = strings.TrimPrefix(h, "https://")
+		}
+		if h == host && (u.Scheme == "https" || plain) {
+			return true
+		}
+	}
+	return false
 }
 
 // Suggestion is a schema a table may follow, with how sure the guess is.
