@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/passerelle/passerelle/catalog"
+	"github.com/passerelle/passerelle/tableschema"
 )
 
 // decodeDataset builds a dataset from a package dict with package_update's
@@ -374,6 +375,11 @@ func schemaRefOf(p *params, v any, cur *catalog.Resource) string {
 	case nil:
 		return ""
 	case string:
+		// A form field holds objects as JSON text.
+		var m map[string]any
+		if tableschema.IsInline(v) && json.Unmarshal([]byte(v), &m) == nil {
+			return schemaRefOf(p, m, cur)
+		}
 		return strings.TrimSpace(v)
 	case map[string]any:
 		if _, ok := v["fields"]; ok { // an inline Table Schema

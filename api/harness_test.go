@@ -24,6 +24,7 @@ import (
 	"github.com/passerelle/passerelle/catalog/ingest"
 	"github.com/passerelle/passerelle/storage"
 	"github.com/passerelle/passerelle/storage/storagetest"
+	"github.com/passerelle/passerelle/tableschema"
 )
 
 const testBaseURL = "https://data.example.fr"
@@ -41,6 +42,7 @@ type harness struct {
 	orgB     *catalog.Organization
 	pipeline *ingest.Pipeline
 	jobs     *storage.JobQueue
+	schemas  *tableschema.Registry
 	dataDir  string
 }
 
@@ -62,7 +64,13 @@ func newHarness(t *testing.T, db *storage.DB) *harness {
 		t.Cleanup(func() { c.Close() })
 	}
 	h.jobs = storage.NewJobQueue(db)
-	h.pipeline = &ingest.Pipeline{Jobs: h.jobs, Blobs: blobs, Datastore: ds, Log: slog.New(slog.DiscardHandler), Lease: time.Minute, TempDir: t.TempDir()}
+	// Schemas of testdata/schemas by id; no network (Client nil): a schema
+	// given by an unknown URL cannot be fetched.
+	h.schemas = tableschema.NewRegistry()
+	if err := h.schemas.LoadDir("testdata/schemas"); err != nil {
+		t.Fatal(err)
+	}
+	h.pipeline = &ingest.Pipeline{Jobs: h.jobs, Blobs: blobs, Datastore: ds, Log: slog.New(slog.DiscardHandler), Lease: time.Minute, TempDir: t.TempDir(), Schemas: h.schemas}
 	h.srv = api.NewServer(api.Config{
 		BaseURL: testBaseURL, SiteTitle: "Données de test", SiteDescription: "Catalogue de test", Version: "test",
 		MaxUploadBytes: maxTestUpload, TempDir: t.TempDir(),
@@ -72,6 +80,8 @@ func newHarness(t *testing.T, db *storage.DB) *harness {
 		Tokens:        storage.NewTokenService(db),
 		Blobs:         blobs,
 		Datastore:     ds,
+		Schemas:       h.schemas,
+		Validations:   h.jobs,
 		Ready:         db.Ping,
 	}, nil)
 	ctx := catalog.WithPrincipal(context.Background(), &catalog.Principal{Name: "setup", Sysadmin: true})

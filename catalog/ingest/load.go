@@ -7,6 +7,7 @@ import (
 
 	"github.com/passerelle/passerelle/catalog"
 	"github.com/passerelle/passerelle/converters"
+	"github.com/passerelle/passerelle/tableschema"
 )
 
 // Loading runs on two goroutines: one reads, parses and normalises the
@@ -129,10 +130,17 @@ func fillBatches(ctx context.Context, r *converters.Reader, width int, prep func
 // type, loading stops there and the rest of the table is only classified:
 // load returns diverged, and the table is to be thrown away. It returns the count of rows read; progress
 // sees the count of loaded rows now and then.
-func load(ctx context.Context, r *converters.Reader, cw *converters.Writer, tw catalog.TableWriter, schema *converters.Schema, inf *converters.Inferrer, progress func(int64)) (read int64, diverged bool, err error) {
+//
+// With check, every row as read (before normalisation: a Table Schema
+// describes the file's own values) is also handed to a Table Schema
+// validator, which runs on a goroutine of its own.
+func load(ctx context.Context, r *converters.Reader, cw *converters.Writer, tw catalog.TableWriter, schema *converters.Schema, inf *converters.Inferrer, check *tableschema.Pipe, progress func(int64)) (read int64, diverged bool, err error) {
 	var loaded int64
 	err = pipeRows(ctx, r, len(schema.Fields), func(dst, row []string) []string {
 		read++
+		if check != nil {
+			check.Row(r.Line(), row)
+		}
 		if inf == nil {
 			vals, _ := cw.Values(dst, row)
 			return vals

@@ -17,6 +17,7 @@ import (
 
 	"github.com/passerelle/passerelle/catalog"
 	"github.com/passerelle/passerelle/converters"
+	"github.com/passerelle/passerelle/tableschema"
 )
 
 // Pipeline ingests claimed jobs.
@@ -30,6 +31,9 @@ type Pipeline struct {
 	// TempDir holds temporary files (downloads, normalised CSVs); "" is
 	// the system's.
 	TempDir string
+	// Schemas resolves the Table Schemas resources declare; nil knows
+	// none (a file is then only checked against an inline schema).
+	Schemas *tableschema.Registry
 }
 
 // Progress is what a running ingestion reports.
@@ -137,11 +141,17 @@ func (p *Pipeline) ingest(ctx context.Context, job *catalog.Job, hb *heartbeat) 
 		}
 		ext := strings.ToLower(path.Ext(job.Upload.Filename))
 		if ce.Kind == converters.KindUnsupported && !tabularExtensions[ext] {
+			var v *catalog.Validation
+			if job.Schema != "" {
+				v = &catalog.Validation{Status: catalog.ValidationError, Schema: catalog.SchemaInfo{Ref: job.Schema},
+					Error: "This file is not a table: it cannot follow a Table Schema.", ErrorFR: "Ce fichier n'est pas un tableau : il ne peut pas suivre un schéma de données tabulaires."}
+			}
 			return &catalog.IngestResult{
-				Format:    strings.ToUpper(strings.TrimPrefix(ext, ".")),
-				Report:    catalog.IngestReport{Format: "other", Tables: []catalog.IngestTable{}},
-				Skipped:   "This file is not a table; it is published as it is. (" + ce.Msg + ")",
-				SkippedFR: "Ce fichier n'est pas un tableau ; il est publié tel quel. (" + frenchOf(ce) + ")",
+				Validation: v,
+				Format:     strings.ToUpper(strings.TrimPrefix(ext, ".")),
+				Report:     catalog.IngestReport{Format: "other", Tables: []catalog.IngestTable{}},
+				Skipped:    "This file is not a table; it is published as it is. (" + ce.Msg + ")",
+				SkippedFR:  "Ce fichier n'est pas un tableau ; il est publié tel quel. (" + frenchOf(ce) + ")",
 			}, nil, nil
 		}
 		return nil, nil, &FileError{Msg: ce.Msg, MsgFR: frenchOf(ce), Err: err}
@@ -163,13 +173,20 @@ func (p *Pipeline) ingest(ctx context.Context, job *catalog.Job, hb *heartbeat) 
 	case converters.FormatODS:
 		res.Format, res.Mimetype = "ODS", "application/vnd.oasis.opendocument.spreadsheet"
 	}
+	ts, vres := p.schemaOf(ctx, job)
+	res.Validation = vres
 	var created []string
 	var firstEmpty error
 	for i := range f.Sheets {
 		if err := ctx.Err(); err != nil {
 			return nil, created, err
 		}
-		t, it, err := p.ingestTable(ctx, f, i, job.Upload.Filename, job.Upload.Size, hb)
+		// The schema describes the file's first table.
+		var check *tableschema.Schema
+		if len(res.Tables) == 0 {
+			check = ts
+		}
+		t, it, report, err := p.ingestTable(ctx, f, i, job.Upload.Filename, job.Upload.Size, check, hb)
 		if t != nil && t.Table != "" {
 			created = append(created, t.Table)
 		}
@@ -187,6 +204,13 @@ func (p *Pipeline) ingest(ctx context.Context, job *catalog.Job, hb *heartbeat) 
 		}
 		res.Tables = append(res.Tables, *t)
 		res.Report.Tables = append(res.Report.Tables, *it)
+		if report != nil {
+			vres.Report, vres.Error, vres.ErrorFR = report, "", ""
+			vres.Status = catalog.ValidationFailure
+			if report.Valid {
+				vres.Status = catalog.ValidationSuccess
+			}
+		}
 	}
 	if len(res.Tables) == 0 {
 		ce, _ := converters.AsError(firstEmpty)
@@ -225,11 +249,11 @@ const guessRows = 10_000
 // classifies every row: one pass over the file, not two, unless the rows
 // after the first ones change a type, when a last pass loads the table
 // with the types of the whole.
-func (p *Pipeline) ingestTable(ctx context.Context, f *converters.File, i int, filename string, size int64, hb *heartbeat) (*catalog.IngestedTable, *catalog.IngestTable, error) {
+func (p *Pipeline) ingestTable(ctx context.Context, f *converters.File, i int, filename string, size int64, ts *tableschema.Schema, hb *heartbeat) (*catalog.IngestedTable, *catalog.IngestTable, *tableschema.Report, error) {
 	tables := len(f.Sheets)
 	r, err := f.Table(i)
 	if err != nil {
-		return nil, nil, tableError(err)
+		return nil, nil, nil, tableError(err)
 	}
 	labels, names := r.Header(), r.Names()
 	guess := converters.NewInferrer(labels, names)
@@ -242,7 +266,7 @@ func (p *Pipeline) ingestTable(ctx context.Context, f *converters.File, i int, f
 		}
 		if err != nil {
 			r.Close()
-			return nil, nil, tableError(err)
+			return nil, nil, nil, tableError(err)
 		}
 		guess.Add(row)
 		n++
@@ -260,14 +284,19 @@ func (p *Pipeline) ingestTable(ctx context.Context, f *converters.File, i int, f
 	if f.Format != converters.FormatCSV {
 		out.Name = f.Sheets[i].Name
 	}
-	l, err := p.loadTable(ctx, f, i, schema, inf, total, size, hb)
+	l, err := p.loadTable(ctx, f, i, schema, inf, ts, total, size, hb)
 	if err == nil && l.diverged {
+		// The first pass read every row: its report is the table's.
+		report := l.report
 		l.discard()
 		schema = inf.Schema()
-		l, err = p.loadTable(ctx, f, i, schema, nil, l.read, size, hb)
+		l, err = p.loadTable(ctx, f, i, schema, nil, nil, l.read, size, hb)
+		if err == nil {
+			l.report = report
+		}
 	}
 	if err != nil {
-		return out, nil, err
+		return out, nil, nil, err
 	}
 	defer l.discard() // after a commit, only the normalised file's copy
 	out.Table = l.tw.Name()
@@ -281,10 +310,10 @@ func (p *Pipeline) ingestTable(ctx context.Context, f *converters.File, i int, f
 	rows, err := l.tw.Commit()
 	perr := <-putErr
 	if err != nil {
-		return out, nil, fmt.Errorf("commit datastore table: %w", err)
+		return out, nil, nil, fmt.Errorf("commit datastore table: %w", err)
 	}
 	if perr != nil {
-		return out, nil, perr
+		return out, nil, nil, perr
 	}
 	fields := datastoreFields(schema)
 	out.Rows = rows
@@ -297,7 +326,7 @@ func (p *Pipeline) ingestTable(ctx context.Context, f *converters.File, i int, f
 	if f.Format != converters.FormatCSV {
 		it.Sheet = f.Sheets[i].Name
 	}
-	return out, it, nil
+	return out, it, l.report, nil
 }
 
 // datastoreFields returns the datastore columns of a schema.
@@ -321,6 +350,8 @@ type tableLoad struct {
 	warnings   []string
 	read       int64 // rows read
 	diverged   bool  // the types changed: the table is to be loaded again
+	// report is the Table Schema validation of the rows read, if asked.
+	report *tableschema.Report
 }
 
 // discard aborts the table (after Commit, nothing) and removes the
@@ -335,7 +366,7 @@ func (l *tableLoad) discard() {
 // with schema's types; with inf, it classifies every row and stops loading
 // if the types inferred so far stop being schema's (see load). total is
 // the table's row count when known; size the uploaded file's.
-func (p *Pipeline) loadTable(ctx context.Context, f *converters.File, i int, schema *converters.Schema, inf *converters.Inferrer, total, size int64, hb *heartbeat) (_ *tableLoad, err error) {
+func (p *Pipeline) loadTable(ctx context.Context, f *converters.File, i int, schema *converters.Schema, inf *converters.Inferrer, ts *tableschema.Schema, total, size int64, hb *heartbeat) (_ *tableLoad, err error) {
 	tw, err := p.Datastore.Create(ctx, datastoreFields(schema))
 	if err != nil {
 		return nil, fmt.Errorf("create datastore table: %w", err)
@@ -362,8 +393,13 @@ func (p *Pipeline) loadTable(ctx context.Context, f *converters.File, i int, sch
 	}
 	defer r.Close()
 	r.ReuseRecord = true
+	var check *tableschema.Pipe
+	if ts != nil {
+		check = tableschema.NewReaderValidator(ts, r).Pipe()
+		defer func() { l.report = check.Close() }() // always: it stops the checking goroutine
+	}
 	tables := len(f.Sheets)
-	l.read, l.diverged, err = load(ctx, r, l.cw, tw, schema, inf, func(rows int64) {
+	l.read, l.diverged, err = load(ctx, r, l.cw, tw, schema, inf, check, func(rows int64) {
 		part := frac(rows, total)
 		if total == 0 && f.Format == converters.FormatCSV {
 			// The normalised CSV's size is near the file's.
@@ -533,4 +569,46 @@ func StoreFile(ctx context.Context, blobs catalog.BlobStore, path, name, mimetyp
 		return nil, err
 	}
 	return &catalog.Upload{BlobKey: key, Filename: name, Size: size, Hash: hash, Mimetype: mimetype}, nil
+}
+
+// schemaTimeout bounds the download of a schema given by URL.
+const schemaTimeout = 20 * time.Second
+
+// schemaOf resolves the Table Schema a job's resource declares. It
+// returns nil, nil without one; nil and a validation in error when the
+// schema cannot be had (unknown, offline, not a Table Schema): the file is
+// still ingested, only not checked. Otherwise the schema and the
+// validation to complete.
+func (p *Pipeline) schemaOf(ctx context.Context, job *catalog.Job) (*tableschema.Schema, *catalog.Validation) {
+	if job.Schema == "" {
+		return nil, nil
+	}
+	v := &catalog.Validation{Schema: catalog.SchemaInfo{Ref: job.Schema}}
+	reg := p.Schemas
+	if reg == nil {
+		reg = tableschema.NewRegistry()
+	}
+	ctx, cancel := context.WithTimeout(ctx, schemaTimeout)
+	defer cancel()
+	ts, err := reg.ResolveRef(ctx, job.Schema)
+	if err != nil {
+		v.Status = catalog.ValidationError
+		v.Error, v.ErrorFR = err.Error(), err.Error()
+		if te, ok := errors.AsType[*tableschema.Error](err); ok {
+			v.Error, v.ErrorFR = te.Msg, te.MsgFR
+		}
+		return nil, v
+	}
+	v.Schema.ID, v.Schema.Version, v.Schema.Title = ts.ID, ts.Version, ts.Title
+	switch {
+	case ts.Path != "":
+		v.Schema.URL = ts.Path
+	case strings.HasPrefix(job.Schema, "https://") || strings.HasPrefix(job.Schema, "http://"):
+		v.Schema.URL = job.Schema
+	}
+	// Until a table is found, the file could not be checked.
+	v.Status = catalog.ValidationError
+	v.Error = "The file holds no table to check against the schema."
+	v.ErrorFR = "Le fichier ne contient aucun tableau à vérifier selon le schéma."
+	return ts, v
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -16,6 +19,7 @@ import (
 	"github.com/passerelle/passerelle/catalog"
 	"github.com/passerelle/passerelle/catalog/ingest"
 	"github.com/passerelle/passerelle/storage"
+	"github.com/passerelle/passerelle/tableschema"
 )
 
 type importCmd struct {
@@ -27,6 +31,7 @@ type importCmd struct {
 	Title        string `help:"Title of a new dataset (default: from the file name)."`
 	License      string `help:"Licence id of a new dataset, e.g. lov2 (see license_list)."`
 	ResourceName string `help:"Name of the resource (default: the file name). A resource of the dataset with this file name is replaced."`
+	Schema       string `help:"Table Schema the file follows, checked during ingestion: a registry id (scdl/subventions), a URL, or a file (stored with the resource)."`
 	Progress     string `help:"Progress display: auto (a bar on a terminal), bar, lines or none." default:"auto" enum:"auto,bar,lines,none"`
 }
 
@@ -46,12 +51,16 @@ func (c *importCmd) Run(e *env) error {
 	}
 	defer st.close()
 	ctx := catalog.WithPrincipal(e.ctx, operator)
+	schema, err := c.schemaRef(ctx, st)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	datasets := storage.NewDatasetService(st.db)
 	name := filepath.Base(c.File)
 	r, err := publishFile(ctx, st, datasets, publishSpec{
 		Org: c.Org, Dataset: c.Dataset, Title: c.Title, License: c.License,
-		Path: c.File, Name: name, ResourceName: c.ResourceName,
+		Path: c.File, Name: name, ResourceName: c.ResourceName, Schema: schema,
 	})
 	if err != nil {
 		return err
@@ -72,6 +81,41 @@ func (c *importCmd) Run(e *env) error {
 type publishSpec struct {
 	Org, Dataset, Title, License string
 	Path, Name, ResourceName     string
+	// Schema is the Table Schema reference the resource declares; ""
+	// keeps the one a replaced resource has.
+	Schema string
+}
+
+// schemaRef returns what the resource is to declare for --schema: an id or
+// a URL as given, once known to be usable; a file's schema written out,
+// since the server that later re-checks the file cannot read our files.
+func (c *importCmd) schemaRef(ctx context.Context, st *stack) (string, error) {
+	ref := strings.TrimSpace(c.Schema)
+	if ref == "" {
+		return "", nil
+	}
+	err := st.schemas.Check(ref)
+	if err == nil {
+		return ref, nil
+	}
+	if _, serr := os.Stat(ref); serr == nil {
+		data, err := os.ReadFile(ref)
+		if err != nil {
+			return "", fmt.Errorf("schema %s: %w", ref, plainFileError(err))
+		}
+		if _, err := tableschema.Parse(data); err != nil {
+			return "", fmt.Errorf("schema %s: %w", ref, err)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, data); err != nil {
+			return "", fmt.Errorf("schema %s: %w", ref, err)
+		}
+		return compact.String(), nil
+	}
+	if te, ok := errors.AsType[*tableschema.Error](err); ok {
+		return "", fmt.Errorf("schema %s: %s / %s", ref, te.Msg, te.MsgFR)
+	}
+	return "", fmt.Errorf("schema %s: %w", ref, err)
 }
 
 // publishFile stores a file and attaches it to its dataset (created when
@@ -104,13 +148,16 @@ func publishFile(ctx context.Context, st *stack, datasets catalog.DatasetService
 		if r.DerivedFrom == "" && r.URLType == "upload" && (r.URL == p.Name || r.Name == resName) {
 			return datasets.UpdateResource(ctx, r.ID, func(r *catalog.Resource) error {
 				r.Upload = up
+				if p.Schema != "" {
+					r.Schema = p.Schema
+				}
 				return nil
 			})
 		}
 	}
 	return datasets.CreateResource(ctx, &catalog.Resource{
 		DatasetID: d.ID, Name: resName, Format: strings.ToUpper(strings.TrimPrefix(filepath.Ext(p.Name), ".")),
-		ResourceType: "file", URLType: "upload", URL: p.Name, Upload: up,
+		ResourceType: "file", URLType: "upload", URL: p.Name, Upload: up, Schema: p.Schema,
 	})
 }
 
@@ -223,6 +270,26 @@ func report(w io.Writer, d *catalog.Dataset, resourceID string, elapsed time.Dur
 	}
 	for _, wn := range rep.Warnings {
 		fmt.Fprintf(w, "! %s\n", wn)
+	}
+	if v := r.Validation; v != nil {
+		name := v.Schema.ID
+		if name == "" {
+			name = v.Schema.URL
+		}
+		if name == "" {
+			name = "the declared schema"
+		}
+		switch v.Status {
+		case catalog.ValidationError:
+			fmt.Fprintf(w, "Schema    %s: not checked: %s / %s\n", name, v.Error, v.ErrorFR)
+		case catalog.ValidationSuccess:
+			fmt.Fprintf(w, "Schema    %s: valid (%d rows) / conforme\n", name, v.Report.Rows)
+		default:
+			fmt.Fprintf(w, "Schema    %s: %d errors / %d erreurs (passerelle validate FILE --schema … lists them)\n", name, v.Report.ErrorCount, v.Report.ErrorCount)
+			for _, is := range v.Report.Errors {
+				fmt.Fprintf(w, "  ✗ %s\n", is.Message)
+			}
+		}
 	}
 	return nil
 }

@@ -68,6 +68,8 @@ func (c *serveCmd) Run(e *env) error {
 		Blobs:         st.blobs,
 		Datastore:     st.datastore,
 		OnUpload:      workers.Notify,
+		Schemas:       st.schemas,
+		Validations:   st.jobs,
 		Ready:         st.ready,
 	}, metrics)
 	if c.Demo {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -12,12 +13,41 @@ import (
 	"github.com/passerelle/passerelle/catalog"
 	"github.com/passerelle/passerelle/catalog/ingest"
 	"github.com/passerelle/passerelle/storage"
+	"github.com/passerelle/passerelle/tableschema"
 )
 
 // fileFlags are the flags of commands that store files and tables.
 type fileFlags struct {
 	BlobURL  string        `help:"Where files go: empty for the data directory, or s3://bucket?endpoint=…&use_path_style=true for S3-compatible storage."`
 	JobLease time.Duration `help:"How long an ingestion stays with a worker that stops answering before another takes it." default:"30s"`
+	schemaFlags
+}
+
+// schemaFlags say where the Table Schemas resources declare come from.
+type schemaFlags struct {
+	SchemasDir    string `help:"Directory of Table Schemas (JSON, e.g. a copy of schema.data.gouv.fr's repositories) that resources may name by id (scdl/subventions)."`
+	SchemaCatalog string `help:"Catalogue of Table Schemas loaded in the background when the network allows; empty for none." default:"https://schema.data.gouv.fr/schemas/schemas.json"`
+	Offline       bool   `help:"Never fetch a schema over the network: only the schemas of --schemas-dir are known."`
+}
+
+// registry returns the schema registry: the directory's schemas, and a
+// client for schemas given by URL unless offline.
+func (f schemaFlags) registry() (*tableschema.Registry, error) {
+	reg := tableschema.NewRegistry()
+	if !f.Offline {
+		reg.Client = &http.Client{Timeout: 20 * time.Second}
+	}
+	if f.SchemasDir != "" {
+		if _, err := os.Stat(f.SchemasDir); err != nil {
+			return nil, fmt.Errorf("schemas directory %s: %w", f.SchemasDir, plainFileError(err))
+		}
+		if err := reg.LoadDir(f.SchemasDir); err != nil {
+			// The directory's other schemas are loaded: a broken file
+			// is worth a warning, not a refusal to start.
+			return reg, fmt.Errorf("some schemas of %s were skipped: %w", f.SchemasDir, err)
+		}
+	}
+	return reg, nil
 }
 
 // stack is everything a command that ingests files needs.
@@ -26,6 +56,7 @@ type stack struct {
 	blobs     catalog.BlobStore
 	datastore catalog.Datastore
 	jobs      *storage.JobQueue
+	schemas   *tableschema.Registry
 	pipeline  *ingest.Pipeline
 	tempDir   string
 }
@@ -52,9 +83,16 @@ func openStack(ctx context.Context, sf storageFlags, ff fileFlags, log *slog.Log
 	if err := os.MkdirAll(st.tempDir, 0o750); err != nil {
 		return fail(fmt.Errorf("create temporary directory: %w", err))
 	}
+	st.schemas, err = ff.registry()
+	if st.schemas == nil {
+		return fail(err)
+	}
+	if err != nil {
+		log.Warn("schemas", "err", err)
+	}
 	st.pipeline = &ingest.Pipeline{
 		Jobs: st.jobs, Blobs: st.blobs, Datastore: st.datastore, Log: log,
-		Lease: ff.JobLease, TempDir: st.tempDir,
+		Lease: ff.JobLease, TempDir: st.tempDir, Schemas: st.schemas,
 	}
 	return st, nil
 }
