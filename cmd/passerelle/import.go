@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"os"
 	"path/filepath"
@@ -94,11 +95,7 @@ func (c *importCmd) schemaRef(ctx context.Context, st *stack) (string, error) {
 	if ref == "" {
 		return "", nil
 	}
-	err := st.schemas.Check(ref)
-	if err == nil {
-		return ref, nil
-	}
-	if _, serr := os.Stat(ref); serr == nil {
+	if info, serr := os.Stat(ref); serr == nil && !info.IsDir() {
 		data, err := os.ReadFile(ref)
 		if err != nil {
 			return "", fmt.Errorf("schema %s: %w", ref, plainFileError(err))
@@ -111,6 +108,15 @@ func (c *importCmd) schemaRef(ctx context.Context, st *stack) (string, error) {
 			return "", fmt.Errorf("schema %s: %w", ref, err)
 		}
 		return compact.String(), nil
+	}
+	err := st.schemas.Check(ref)
+	if errors.Is(err, tableschema.ErrNotFound) && !tableschema.IsInline(ref) && !c.Offline && c.SchemaCatalog != "" {
+		// An id the directory does not have: perhaps the catalogue's.
+		c.loadSchemaCatalog(ctx, st.schemas, slog.New(slog.DiscardHandler))
+		err = st.schemas.Check(ref)
+	}
+	if err == nil {
+		return ref, nil
 	}
 	if te, ok := errors.AsType[*tableschema.Error](err); ok {
 		return "", fmt.Errorf("schema %s: %s / %s", ref, te.Msg, te.MsgFR)

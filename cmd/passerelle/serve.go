@@ -89,6 +89,17 @@ func (c *serveCmd) Run(e *env) error {
 	workDone := make(chan struct{})
 	go func() { workers.Run(workCtx); close(workDone) }()
 	go func() {
+		// The schema catalogue, now and then daily; offline, a log line.
+		for {
+			c.loadSchemaCatalog(workCtx, st.schemas, e.log)
+			select {
+			case <-workCtx.Done():
+				return
+			case <-time.After(24 * time.Hour):
+			}
+		}
+	}()
+	go func() {
 		// Keep the query planner's statistics fresh as the catalogue grows.
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()

@@ -25,9 +25,10 @@ type fileFlags struct {
 
 // schemaFlags say where the Table Schemas resources declare come from.
 type schemaFlags struct {
-	SchemasDir    string `help:"Directory of Table Schemas (JSON, e.g. a copy of schema.data.gouv.fr's repositories) that resources may name by id (scdl/subventions)."`
-	SchemaCatalog string `help:"Catalogue of Table Schemas loaded in the background when the network allows; empty for none." default:"https://schema.data.gouv.fr/schemas/schemas.json"`
-	Offline       bool   `help:"Never fetch a schema over the network: only the schemas of --schemas-dir are known."`
+	SchemasDir    string   `help:"Directory of Table Schemas (JSON, e.g. a copy of schema.data.gouv.fr's repositories) that resources may name by id (scdl/subventions)."`
+	SchemaCatalog string   `help:"Catalogue of Table Schemas (schema.data.gouv.fr's format) loaded in the background when the network allows; empty for none." default:"https://schema.data.gouv.fr/schemas/schemas.json"`
+	SchemaHosts   []string `help:"The only hosts schemas given by URL are fetched from (https; write http://host to allow plain http), so that a URL sent to the API cannot make the server reach an internal address." default:"schema.data.gouv.fr,raw.githubusercontent.com,github.com,gitlab.com,git.opendatafrance.net"`
+	Offline       bool     `help:"Never fetch a schema over the network: only the schemas of --schemas-dir are known."`
 }
 
 // registry returns the schema registry: the directory's schemas, and a
@@ -37,6 +38,7 @@ func (f schemaFlags) registry() (*tableschema.Registry, error) {
 	if !f.Offline {
 		reg.Client = &http.Client{Timeout: 20 * time.Second}
 	}
+	reg.AllowHosts = f.SchemaHosts
 	if f.SchemasDir != "" {
 		if _, err := os.Stat(f.SchemasDir); err != nil {
 			return nil, fmt.Errorf("schemas directory %s: %w", f.SchemasDir, plainFileError(err))
@@ -110,4 +112,19 @@ func (st *stack) close() {
 		c.Close()
 	}
 	st.db.Close()
+}
+
+// loadSchemaCatalog adds the catalogue's schemas to the registry, logging
+// the outcome; being offline only costs a log line.
+func (f schemaFlags) loadSchemaCatalog(ctx context.Context, reg *tableschema.Registry, log *slog.Logger) {
+	if f.Offline || f.SchemaCatalog == "" {
+		return
+	}
+	start := time.Now()
+	n, err := reg.LoadCatalog(ctx, f.SchemaCatalog)
+	if err != nil {
+		log.Warn("schema catalogue", "url", f.SchemaCatalog, "added", n, "err", err)
+		return
+	}
+	log.Info("schema catalogue loaded", "url", f.SchemaCatalog, "added", n, "elapsed", time.Since(start).Round(time.Millisecond))
 }

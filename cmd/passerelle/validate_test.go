@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/passerelle/passerelle/catalog"
 	"github.com/passerelle/passerelle/converters"
+	"github.com/passerelle/passerelle/storage"
 	"github.com/passerelle/passerelle/tableschema"
 )
 
@@ -220,5 +222,49 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// import --schema checks the file while it is ingested and says how it
+// fared; a schema file is stored with the resource, an id is looked up in
+// --schemas-dir, an unknown one stops the import before anything changes.
+func TestImportWithSchema(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, "org", "create", "ville", "--data-dir", dir)
+	out, _ := mustRun(t, "import", typesValid, "--org", "ville", "--dataset", "types", "--schema", typesSchema, "--offline", "--data-dir", dir, "--progress", "none")
+	if !strings.Contains(out, "valid (") || !strings.Contains(out, "conforme") {
+		t.Errorf("valid file:\n%s", out)
+	}
+	out, _ = mustRun(t, "import", typesInvalid, "--org", "ville", "--dataset", "types", "--schema", typesSchema, "--offline", "--data-dir", dir, "--progress", "none")
+	if !strings.Contains(out, "errors / ") || !strings.Contains(out, "✗") {
+		t.Errorf("invalid file:\n%s", out)
+	}
+	ds := storage.NewDatasetService(openCatalog(t, dir))
+	d, err := ds.FindDataset(catalog.WithPrincipal(t.Context(), operator), "types")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statuses []string
+	for _, r := range d.Resources {
+		if r.DerivedFrom == "" {
+			if !tableschema.IsInline(r.Schema) || r.Validation == nil {
+				t.Fatalf("resource %s: schema %.40q, validation %v", r.Name, r.Schema, r.Validation)
+			}
+			statuses = append(statuses, string(r.Validation.Status))
+		}
+	}
+	if strings.Join(statuses, ",") != "success,failure" {
+		t.Errorf("validations = %v", statuses)
+	}
+
+	out, _ = mustRun(t, "import", "../../converters/testdata/cp1252_semicolon.csv", "--org", "ville", "--dataset", "subventions",
+		"--schemas-dir", "../../api/testdata/schemas", "--schema", "ville/subventions", "--offline", "--data-dir", dir, "--progress", "none")
+	if !strings.Contains(out, "Schema    ville/subventions") {
+		t.Errorf("schema by id:\n%s", out)
+	}
+	msg := mustFail(t, "import", typesValid, "--org", "ville", "--dataset", "autre", "--schema", "scdl/inconnu", "--offline", "--data-dir", dir, "--progress", "none")
+	plainSentence(t, msg, "scdl/inconnu")
+	if _, err := ds.FindDataset(catalog.WithPrincipal(t.Context(), operator), "autre"); catalog.ErrorKind(err) != catalog.KindNotFound {
+		t.Errorf("a refused import created its dataset: %v", err)
 	}
 }
