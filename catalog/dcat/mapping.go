@@ -357,10 +357,6 @@ func (doc *Document) Dataset(d *catalog.Dataset) error {
 	return nil
 }
 
-func isHTTP(s string) bool {
-	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
-}
-
 func (m *Mapper) orgURI(o *catalog.Organization) string { return m.BaseURL + "/organization/" + o.ID }
 
 // publisherNodes describe an organisation as a local authority (ADMS
