@@ -82,6 +82,7 @@ func newHarness(t *testing.T, db *storage.DB) *harness {
 		Datastore:     ds,
 		Schemas:       h.schemas,
 		Validations:   h.jobs,
+		History:       h.jobs,
 		Ready:         db.Ping,
 	}, nil)
 	ctx := catalog.WithPrincipal(context.Background(), &catalog.Principal{Name: "setup", Sysadmin: true})

@@ -42,6 +42,9 @@ type Services struct {
 	Schemas *tableschema.Registry
 	// Validations holds the whole validation reports.
 	Validations catalog.ValidationStore
+	// History tells when files were uploaded, for frequency suggestions;
+	// nil suggests none.
+	History catalog.UploadHistory
 	// OnUpload is called after a write queued an ingestion.
 	OnUpload func()
 	// Ready reports whether the server's dependencies answer, for /readyz.

@@ -65,6 +65,8 @@ type IngestTable struct {
 	// NormalizedID is the resource of the table's normalised CSV.
 	NormalizedID string   `json:"normalized_resource_id,omitempty"`
 	Warnings     []string `json:"warnings,omitempty"`
+	// Profile describes each column's values.
+	Profile []FieldProfile `json:"profile,omitempty"`
 }
 
 // Job is a queued ingestion of an uploaded file.

@@ -212,6 +212,27 @@ func (q *JobQueue) FindValidation(ctx context.Context, jobID string) (*catalog.V
 	return &v, nil
 }
 
+// UploadTimes implements catalog.UploadHistory: the first successful
+// ingestion of each file version (resource and hash).
+func (q *JobQueue) UploadTimes(ctx context.Context, datasetID string) ([]time.Time, error) {
+	var rows []jobRow
+	err := q.db.gorm.WithContext(ctx).Select("resource_id", "hash", "created").
+		Where("dataset_id = ? AND state IN ?", datasetID, []string{string(catalog.IngestComplete), string(catalog.IngestSkipped)}).
+		Order("created").Find(&rows).Error
+	if err != nil {
+		return nil, internal("read upload history", err)
+	}
+	seen := map[[2]string]bool{}
+	var times []time.Time
+	for _, r := range rows {
+		if k := [2]string{r.ResourceID, r.Hash}; !seen[k] {
+			seen[k] = true
+			times = append(times, r.Created)
+		}
+	}
+	return times, nil
+}
+
 // Complete implements catalog.JobQueue.
 func (q *JobQueue) Complete(ctx context.Context, id, worker string, res catalog.IngestResult) ([]string, error) {
 	var unused []string

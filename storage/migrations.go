@@ -186,6 +186,9 @@ ALTER TABLE resources ADD COLUMN validation TEXT NOT NULL DEFAULT '';
 ALTER TABLE ingest_jobs ADD COLUMN schema_ref TEXT NOT NULL DEFAULT '';
 ALTER TABLE ingest_jobs ADD COLUMN validation TEXT NOT NULL DEFAULT '';
 `},
+	{id: "0005_ingest_jobs_dataset", ddl: `
+CREATE INDEX ingest_jobs_dataset ON ingest_jobs (dataset_id, created);
+`},
 }
 
 // migrationLockID is the PostgreSQL advisory lock that keeps two instances

@@ -134,7 +134,9 @@ func fillBatches(ctx context.Context, r *converters.Reader, width int, prep func
 // With check, every row as read (before normalisation: a Table Schema
 // describes the file's own values) is also handed to a Table Schema
 // validator, which runs on a goroutine of its own.
-func load(ctx context.Context, r *converters.Reader, cw *converters.Writer, tw catalog.TableWriter, schema *converters.Schema, inf *converters.Inferrer, check *tableschema.Pipe, progress func(int64)) (read int64, diverged bool, err error) {
+//
+// prof sees every loaded row's normalised values.
+func load(ctx context.Context, r *converters.Reader, cw *converters.Writer, tw catalog.TableWriter, schema *converters.Schema, inf *converters.Inferrer, check *tableschema.Pipe, prof *profiler, progress func(int64)) (read int64, diverged bool, err error) {
 	var loaded int64
 	err = pipeRows(ctx, r, len(schema.Fields), func(dst, row []string) []string {
 		read++
@@ -168,6 +170,7 @@ func load(ctx context.Context, r *converters.Reader, cw *converters.Writer, tw c
 			if err := tw.Append(vals); err != nil {
 				return fmt.Errorf("load row %d: %w", loaded+1, err)
 			}
+			prof.add(vals)
 			loaded++
 			if loaded%heartbeatRows == 0 {
 				progress(loaded)

@@ -322,7 +322,7 @@ func (p *Pipeline) ingestTable(ctx context.Context, f *converters.File, i int, f
 	if l.cw.Invalid() > 0 {
 		warnings = append(warnings, fmt.Sprintf("%d values did not fit their column's type and were kept as read.", l.cw.Invalid()))
 	}
-	it := &catalog.IngestTable{HeaderLine: l.headerLine, Rows: rows, Fields: fields, Warnings: warnings}
+	it := &catalog.IngestTable{HeaderLine: l.headerLine, Rows: rows, Fields: fields, Warnings: warnings, Profile: l.prof.profiles()}
 	if f.Format != converters.FormatCSV {
 		it.Sheet = f.Sheets[i].Name
 	}
@@ -352,6 +352,7 @@ type tableLoad struct {
 	diverged   bool  // the types changed: the table is to be loaded again
 	// report is the Table Schema validation of the rows read, if asked.
 	report *tableschema.Report
+	prof   *profiler
 }
 
 // discard aborts the table (after Commit, nothing) and removes the
@@ -399,7 +400,8 @@ func (p *Pipeline) loadTable(ctx context.Context, f *converters.File, i int, sch
 		defer func() { l.report = check.Close() }() // always: it stops the checking goroutine
 	}
 	tables := len(f.Sheets)
-	l.read, l.diverged, err = load(ctx, r, l.cw, tw, schema, inf, check, func(rows int64) {
+	l.prof = newProfiler(schema)
+	l.read, l.diverged, err = load(ctx, r, l.cw, tw, schema, inf, check, l.prof, func(rows int64) {
 		part := frac(rows, total)
 		if total == 0 && f.Format == converters.FormatCSV {
 			// The normalised CSV's size is near the file's.

@@ -70,6 +70,7 @@ func (c *serveCmd) Run(e *env) error {
 		OnUpload:      workers.Notify,
 		Schemas:       st.schemas,
 		Validations:   st.jobs,
+		History:       st.jobs,
 		Ready:         st.ready,
 	}, metrics)
 	if c.Demo {

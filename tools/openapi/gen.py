@@ -84,6 +84,9 @@ schemas["Ingest"] = {"type": "object", "description": "The latest ingestion of a
      "format": S, "encoding": S, "bom": B, "delimiter": S, "warnings": {"type": "array", "items": S},
      "tables": {"type": "array", "items": {"type": "object", "required": ["header_line", "rows", "fields"], "properties": {
        "sheet": S, "header_line": I, "rows": I, "resource_id": S, "normalized_resource_id": S, "warnings": {"type": "array", "items": S},
+       "profile": {"type": "array", "description": "Each column's values: fill count, range of dates and numbers, places covered by a column of commune, postal or département codes.",
+         "items": {"type": "object", "required": ["field", "filled"], "properties": {"field": S, "filled": I, "min": S, "max": S,
+           "geo": {"type": "object", "required": ["kind", "distinct", "departements"], "properties": {"kind": {"type": "string", "enum": ["commune", "postal_code", "departement"]}, "distinct": I, "commune": S, "departements": {"type": "array", "items": S}}}}}},
        "fields": {"type": "array", "items": {"type": "object", "required": ["id", "type"], "properties": {"id": S, "type": S, "label": S}}}}}}}}]}}}
 schemas["DatastoreField"] = {"type": "object", "required": ["id", "type"], "properties": {"id": S, "type": {"type": "string", "enum": ["int", "numeric", "text", "date", "timestamp", "bool"]}, "info": {"type": "object", "properties": {"label": S}}}}
 schemas["DatastoreSearchResult"] = {"type": "object", "required": ["resource_id", "fields", "records", "limit", "_links", "records_format"], "properties": {
@@ -215,6 +218,23 @@ A("datastore_info", True, "Describe a resource's table: columns with types and l
 A("resource_validation_show", True, "The whole report of the last check of a resource's file against the schema it declares (ckanext-validation's action); status created or running while its ingestion waits or runs.",
   [("resource_id", S, "Resource id (id is accepted too).", True)], ref("ValidationShow"), "The validation.")
 A("schema_list", True, "Table Schemas of the registry that resources may declare by id.", [], {"type": "array", "items": ref("SchemaEntry")}, "Schema entries, by id.")
+col = {"type": "object", "required": ["resource_id", "field"], "properties": {"resource_id": S, "field": S}}
+schemas["Suggestions"] = {"type": "object", "description": "Metadata a dataset's own files suggest; nothing changes until package_suggestions_accept.",
+  "required": ["id", "name", "schemas", "temporal", "spatial", "frequency"],
+  "properties": {"id": S, "name": S,
+   "schemas": {"type": "array", "items": {"type": "object", "required": ["resource_id", "resource_name", "current", "suggestions"], "properties": {
+     "resource_id": S, "resource_name": S, "current": {"type": "string", "description": "The schema the resource declares."},
+     "suggestions": {"type": "array", "items": {"type": "object", "required": ["id", "confidence", "matched"], "properties": {
+       "id": S, "version": S, "title": S, "confidence": {"type": "number", "minimum": 0, "maximum": 1}, "matched": {"type": "array", "items": S}, "missing": {"type": "array", "items": S}, "extra": {"type": "array", "items": S}}}}}}},
+   "temporal": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["start", "end", "sources", "current"], "properties": {"start": S, "end": S, "sources": {"type": "array", "items": col}, "current": B}}]},
+   "spatial": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["level", "code", "uri", "sources", "current"], "properties": {
+     "level": {"type": "string", "enum": ["commune", "departement", "region", "country"]}, "code": S, "name": S, "uri": S, "sources": {"type": "array", "items": col}, "current": B}}]},
+   "frequency": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["frequency", "code", "uploads", "median_days", "current"], "properties": {
+     "frequency": S, "code": S, "uploads": I, "median_days": {"type": "number"}, "current": B}}]}}}
+A("package_suggestions_show", True, "The metadata a dataset's own files suggest: the Table Schema each table most likely follows (with a confidence), the period its date columns cover, the area its commune, postal or département codes cover (commune, département, région or France), and the update frequency its upload history shows.",
+  [("id", S, "Dataset id or name.", True)], ref("Suggestions"), "The suggestions.")
+A("package_suggestions_accept", False, "Write accepted suggestions into a dataset: temporal_start/temporal_end, spatial_uri, frequency, and the schema of each table that declares none when the best match has a confidence of 0.8 or more (its file is then checked). 409 names a kind without a suggestion.",
+  [], ref("Package"), "The package dict.", {"type": "object", "required": ["id", "accept"], "properties": {"id": S, "accept": {"type": "array", "items": {"type": "string", "enum": ["schema", "temporal", "spatial", "frequency"]}}}})
 A("dcat_completeness", True, "The DCAT-AP properties a dataset still lacks, mandatory first, with the CKAN field that fills each and a message in English and French.",
   [("id", S, "Dataset id or name.", True)],
   {"type": "object", "required": ["id", "name", "complete", "mandatory_missing", "missing"], "properties": {
