@@ -224,3 +224,65 @@ func TestLinkSchemaPublishedAsDeclared(t *testing.T) {
 		}
 	})
 }
+
+// sharedSCDL holds the official SCDL schemas and their example files; CI
+// has it beside the checkout, a stranger's clone does not.
+const sharedSCDL = "../../shared/fixtures/schemas/scdl"
+
+// Every SCDL example file, uploaded with the schema its name gives,
+// behaves as its name says: the valid one is published as following it,
+// the invalid ones fail with the kind of error they illustrate.
+func TestUploadSCDLExamples(t *testing.T) {
+	examples, _ := filepath.Glob(filepath.Join(sharedSCDL, "examples", "subventions-2.1.1_*.csv"))
+	if len(examples) == 0 {
+		t.Skip("shared fixtures not found beside the checkout: SCDL uploads skipped")
+	}
+	want := map[string]struct {
+		status string
+		code   string // an error code the report must count
+	}{
+		"subventions-2.1.1_exemple_valide.csv":                    {"success", ""},
+		"subventions-2.1.1_exemple_invalide_erreurs_cellules.csv": {"failure", "type-error"},
+		"subventions-2.1.1_exemple_invalide_erreurs_colonnes.csv": {"failure", "incorrect-label"},
+		"subventions-2.1.1_exemple-duplicate-column.csv":          {"failure", "duplicate-label"},
+	}
+	forEachDB(t, func(t *testing.T, h *harness) {
+		_ = h.schemas.LoadDir(sharedSCDL) // the shared directory's SCDL schemas, by id
+		h.createDataset("subventions", nil)
+		ids := map[string]string{}
+		for _, path := range examples {
+			content, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := filepath.Base(path)
+			r := mustOK(t, h.upload("resource_create", h.sysadmin, map[string]string{"package_id": "subventions", "schema": "scdl/subventions@2.1.1"}, name, content)).resultMap()
+			ids[name] = r["id"].(string)
+		}
+		h.runJobs()
+		for name, id := range ids {
+			w, ok := want[name]
+			if !ok {
+				t.Errorf("%s: an example this test does not know", name)
+				continue
+			}
+			v := mustOK(t, h.validationShow(id)).resultMap()
+			if v["status"] != w.status {
+				t.Errorf("%s: status %v, want %s (%v)", name, v["status"], w.status, v["report"])
+				continue
+			}
+			rep := v["report"].(map[string]any)
+			if w.code != "" {
+				if counts := rep["error_counts"].(map[string]any); counts[w.code] == nil {
+					t.Errorf("%s: no %s among %v", name, w.code, counts)
+				}
+			}
+			shown := mustOK(t, h.get("resource_show", "", url.Values{"id": {id}})).resultMap()
+			if schema, _ := shown["schema"].(map[string]any); (w.status == "success") != (schema != nil) {
+				t.Errorf("%s: schema %v with status %s", name, shown["schema"], w.status)
+			} else if schema != nil && (schema["name"] != "scdl/subventions" || schema["version"] != "2.1.1") {
+				t.Errorf("%s: schema %v", name, schema)
+			}
+		}
+	})
+}
