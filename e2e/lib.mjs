@@ -1,0 +1,209 @@
+// Helpers of the browser suite: the server scripts/e2e started, the
+// browser, axe-core audits and screenshots of every page.
+import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+function need(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the suite with scripts/e2e`);
+  return v;
+}
+
+// env is what scripts/e2e hands the tests.
+export const env = {
+  baseURL: need('E2E_BASE_URL'),
+  editorToken: need('E2E_EDITOR_TOKEN'),
+  sysadminToken: process.env.E2E_SYSADMIN_TOKEN || '',
+  org: process.env.E2E_ORG || 'ville-exemple',
+  chromium: process.env.E2E_CHROMIUM || '/usr/bin/chromium',
+  artifacts: process.env.E2E_ARTIFACTS || path.resolve('artifacts'),
+  realFixture: process.env.E2E_REAL_FIXTURE || '',
+};
+if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(env.baseURL)) {
+  throw new Error(`E2E_BASE_URL must be http://127.0.0.1:PORT, not ${env.baseURL}`);
+}
+mkdirSync(env.artifacts, { recursive: true });
+
+// launch starts headless Chromium. Every request to another host than the
+// test server is aborted: the suite never leaves 127.0.0.1.
+export async function launch() {
+  return chromium.launch({
+    executablePath: env.chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+  });
+}
+
+// newContext opens a browser profile of its own (cookies…) in a language.
+// bypassCSP lets axe-core run in pages whose policy forbids scripts.
+export async function newContext(browser, locale = 'fr-FR') {
+  const context = await browser.newContext({
+    baseURL: env.baseURL,
+    locale,
+    bypassCSP: true,
+    viewport: { width: 1280, height: 900 },
+  });
+  const origin = new URL(env.baseURL).origin;
+  await context.route('**/*', (route) => {
+    const u = route.request().url();
+    if (u.startsWith(origin + '/') || u === origin || u.startsWith('data:')) return route.continue();
+    return route.abort('blockedbyclient');
+  });
+  context.setDefaultTimeout(10_000);
+  context.setDefaultNavigationTimeout(15_000);
+  return context;
+}
+
+// TAGS are the WCAG 2.1 A and AA rules of axe-core.
+export const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+// audits collects, per page name, axe-core's findings; audit.test.mjs
+// checks them and axe.json keeps them.
+export const audits = new Map();
+let shot = 0;
+
+// audit takes a full-page screenshot of the page as it is, runs axe-core
+// on it and records the result under name. It returns the serious and
+// critical violations.
+export async function audit(page, name) {
+  shot += 1;
+  const file = `${String(shot).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-')}.png`;
+  await page.screenshot({ path: path.join(env.artifacts, file), fullPage: true });
+  const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!hasAxe) await page.evaluate(axeSource);
+  const result = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations', 'incomplete'] }),
+    TAGS,
+  );
+  const simplify = (v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    helpUrl: v.helpUrl,
+    nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary, html: n.html.slice(0, 200) })),
+  });
+  const entry = {
+    url: page.url(),
+    screenshot: file,
+    violations: result.violations.map(simplify),
+    incomplete: result.incomplete.map(simplify),
+  };
+  audits.set(name, entry);
+  writeFileSync(path.join(env.artifacts, 'axe.json'), JSON.stringify(Object.fromEntries(audits), null, 2));
+  return serious(entry);
+}
+
+// serious returns the serious and critical violations of an audit.
+export function serious(entry) {
+  return entry.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+// describeViolations prints violations with their targets, for a failure.
+export function describeViolations(vs) {
+  return vs
+    .map((v) => `  [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n` +
+      v.nodes.map((n) => `      at ${n.target}\n        ${(n.summary || '').replace(/\n/g, '\n        ')}`).join('\n'))
+    .join('\n');
+}
+
+// focusVisible reports how the focused element shows its focus: an outline
+// (not "none", wider than 0) or a box shadow. It returns null when nothing
+// marks it, else a short description.
+export async function focusVisible(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const s = getComputedStyle(el);
+    if (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) {
+      return `outline ${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}`;
+    }
+    if (s.boxShadow && s.boxShadow !== 'none') return `box-shadow ${s.boxShadow}`;
+    return null;
+  });
+}
+
+// focused describes the focused element: tag, id, name, text, href.
+export async function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el) return null;
+    return {
+      tag: el.tagName.toLowerCase(),
+      id: el.id,
+      name: el.getAttribute('name'),
+      type: el.getAttribute('type'),
+      text: (el.innerText || el.value || '').trim().slice(0, 80),
+      href: el.getAttribute('href'),
+    };
+  });
+}
+
+// tabTo presses Tab until match(focused element) holds, at most max times;
+// it checks that each element reached on the way shows its focus and
+// returns the elements met, the last one matching.
+export async function tabTo(page, match, max = 40) {
+  const path = [];
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const f = await focused(page);
+    const visible = await focusVisible(page);
+    path.push({ ...f, visible });
+    if (f && match(f)) return path;
+  }
+  throw new Error(`Tab never reached the element after ${max} presses; went through:\n` +
+    path.map((f) => `  ${f.tag}#${f.id} ${f.text || f.href || ''}`).join('\n'));
+}
+
+// choose sets a form control found by its label: a <select> (the first
+// option whose text or value matches want, else the first non-empty one),
+// a text input (fill), or a radio group named by its legend.
+export async function choose(page, label, want) {
+  const control = page.getByLabel(label, { exact: true });
+  if ((await control.count()) === 1) {
+    const tag = await control.evaluate((el) => el.tagName.toLowerCase());
+    if (tag === 'select') {
+      const options = await control.locator('option').evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent.trim() })));
+      const hit = options.find((o) => want && (want.test(o.text) || want.test(o.value))) || options.find((o) => o.value !== '');
+      if (!hit) throw new Error(`${label}: no option to choose among ${JSON.stringify(options)}`);
+      await control.selectOption(hit.value);
+      return hit.text;
+    }
+    if (tag === 'input' || tag === 'textarea') {
+      await control.fill(String(want.source ?? want));
+      return want;
+    }
+  }
+  const group = page.getByRole('group', { name: label }).or(page.getByRole('radiogroup', { name: label }));
+  const radios = group.getByRole('radio');
+  const n = await radios.count();
+  if (n === 0) throw new Error(`no control labelled ${JSON.stringify(label)}`);
+  for (let i = 0; i < n; i++) {
+    const r = radios.nth(i);
+    const id = await r.getAttribute('id');
+    const text = id ? await page.locator(`label[for="${id}"]`).innerText().catch(() => '') : '';
+    if (want && (want.test(text) || want.test((await r.getAttribute('value')) || ''))) {
+      await r.check();
+      return text;
+    }
+  }
+  await radios.first().check();
+  return 'first';
+}
+
+// waitForIngest reloads a status page until it stops refreshing itself
+// (no <meta http-equiv="refresh">), at most ms milliseconds.
+export async function waitForIngest(page, ms = 60_000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const refreshing = await page.locator('meta[http-equiv="refresh" i]').count().catch(() => 1);
+    if (refreshing === 0) return;
+    if (Date.now() > until) throw new Error(`ingest still running after ${ms / 1000}s at ${page.url()}`);
+    await page.waitForTimeout(500);
+    await page.reload({ waitUntil: 'load' }).catch(() => {});
+  }
+}

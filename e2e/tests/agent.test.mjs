@@ -1,0 +1,280 @@
+// The journey of issue 8 in a real browser: an agent of the commune signs
+// in with the keyboard, publishes a spreadsheet, waits for its ingest,
+// reads the preview and the reports, edits the title, finds the dataset by
+// searching with the keyboard, switches language and deletes a dataset.
+// axe-core audits every page on the way; the last test fails on any
+// serious or critical violation, page by page.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  audit, audits, choose, describeViolations, env, focused, focusVisible, launch, newContext,
+  serious, tabTo, waitForIngest,
+} from '../lib.mjs';
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+const TITLE = 'Subventions aux associations 2025';
+const NEW_TITLE = 'Subventions aux associations, exercice 2025';
+const REAL_TITLE = 'Subventions de la commune de Roques 2017';
+
+let browser;
+let context;
+let page;
+// What the journey made: the dataset and resource of each upload.
+const made = {};
+
+before(async () => {
+  browser = await launch();
+  context = await newContext(browser, 'fr-FR');
+  page = await context.newPage();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+// publish fills the publish form and returns { name, id } from the status
+// page's URL, the page left there.
+async function publish(file, title, schema) {
+  await page.goto('/publish');
+  await page.getByLabel('Titre du jeu de données', { exact: true }).fill(title);
+  await choose(page, 'Organisation', new RegExp(`${env.org}|Ville d'Exemple`));
+  await page.getByLabel('Fichier', { exact: true }).setInputFiles(file);
+  await choose(page, 'Licence', /lov2|Licence Ouverte|etalab/i);
+  await choose(page, 'Fréquence de mise à jour', /annual|annuel/i);
+  await choose(page, 'Thème', /gov|gouvernement|économie|econ/i);
+  await choose(page, 'Schéma de données', schema);
+  await page.getByRole('button', { name: 'Publier' }).click();
+  await page.waitForURL(/\/dataset\/[^/]+\/resource\/[^/]+\/status/);
+  const m = new URL(page.url()).pathname.match(/^\/dataset\/([^/]+)\/resource\/([^/]+)\/status$/);
+  assert.ok(m, `status page URL: ${page.url()}`);
+  return { name: decodeURIComponent(m[1]), id: decodeURIComponent(m[2]) };
+}
+
+test('home, signed out: French, a search landmark, the skip link first', async () => {
+  const res = await page.goto('/');
+  assert.equal(res.status(), 200);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
+  await page.getByRole('search').waitFor();
+  const q = page.getByLabel('Rechercher des données', { exact: true });
+  assert.equal(await q.getAttribute('id'), 'q');
+
+  const [first] = await tabTo(page, () => true, 1);
+  assert.equal(first.text, 'Aller au contenu', `first focusable: ${JSON.stringify(first)}`);
+  assert.equal(first.href, '#contenu');
+  assert.ok(first.visible, 'the skip link shows its focus');
+  await page.keyboard.press('Enter');
+  assert.equal(new URL(page.url()).hash, '#contenu');
+  assert.equal(await page.locator('#contenu').count(), 1, 'the skip link leads to #contenu');
+  await audit(page, 'home');
+});
+
+test('sign-in: a wrong token is refused, the message tied to the field', async () => {
+  const res = await page.goto('/login');
+  assert.equal(res.status(), 200);
+  await audit(page, 'login');
+  await page.getByLabel("Jeton d'API", { exact: true }).fill('ceci-n-est-pas-un-jeton');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForLoadState('load');
+  assert.equal(new URL(page.url()).pathname, '/login');
+  const token = page.locator('#token');
+  assert.equal(await token.getAttribute('aria-invalid'), 'true');
+  const described = (await token.getAttribute('aria-describedby')) || '';
+  const texts = await Promise.all(described.split(/\s+/).filter(Boolean)
+    .map((id) => page.locator(`[id="${id}"]`).innerText().catch(() => '')));
+  assert.ok(texts.join(' ').trim().length > 0, `aria-describedby="${described}" names the error message`);
+  await audit(page, 'login-error');
+});
+
+test('sign-in with the keyboard only (Tab, type, Enter), focus always visible', async () => {
+  await page.goto('/login');
+  const way = await tabTo(page, (f) => f.id === 'token');
+  const hidden = way.filter((f) => !f.visible);
+  assert.deepEqual(hidden, [], 'every element reached by Tab shows its focus');
+  await page.keyboard.type(env.editorToken);
+  const way2 = await tabTo(page, (f) => f.tag === 'button' && /Se connecter/.test(f.text), 5);
+  assert.ok(way2.at(-1).visible, 'the sign-in button shows its focus');
+  await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.keyboard.press('Enter')]);
+  assert.equal(await page.locator('form[action="/logout"]').count() > 0, true, 'a sign-out form once signed in');
+});
+
+test('publish: a wrong form lists its errors, each linked to its field', async () => {
+  const res = await page.goto('/publish');
+  assert.equal(res.status(), 200);
+  await audit(page, 'publish');
+  await page.getByRole('button', { name: 'Publier' }).click();
+  await page.waitForLoadState('load');
+  const invalid = page.locator('[aria-invalid="true"]');
+  assert.ok((await invalid.count()) > 0, 'fields in error carry aria-invalid');
+  const links = page.locator('a[href^="#"]').filter({ hasNotText: 'Aller au contenu' });
+  const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  const ids = await invalid.evaluateAll((els) => els.map((e) => '#' + e.id));
+  assert.ok(ids.some((id) => hrefs.includes(id)), `the error summary links to the fields (${ids} among ${hrefs})`);
+  await audit(page, 'publish-errors');
+});
+
+test('publish a commune CSV with its schema, wait for ingest, read both reports', async () => {
+  made.main = await publish(path.join(fixtures, 'subventions-2025.csv'), TITLE, /ville\/subventions/);
+  await audit(page, 'status-running');
+  await waitForIngest(page);
+  await audit(page, 'status');
+  const text = await page.locator('main').innerText();
+  assert.match(text, /;|point-virgule/, 'the detection report names the delimiter');
+  assert.match(text, /UTF-8/i, 'the detection report names the encoding');
+  assert.match(text, /[Vv]alidation/, 'the validation report is there');
+  assert.match(text, /1234567890123/, 'the validation report shows the broken SIRET');
+  const back = page.locator(`main a[href$="/dataset/${made.main.name}"]`);
+  assert.ok((await back.count()) > 0, 'a link to the dataset page');
+});
+
+test('dataset page: metadata, preview, column profiles, validation, links', async () => {
+  const res = await page.goto(`/dataset/${made.main.name}`);
+  assert.equal(res.status(), 200);
+  await audit(page, 'dataset');
+  assert.equal((await page.locator('h1').innerText()).trim(), TITLE);
+  for (const h of ['Fichiers', 'Aperçu des données', 'Colonnes', 'Validation']) {
+    assert.equal(await page.getByRole('heading', { name: h, exact: true }).count(), 1, `heading ${h}`);
+  }
+  const preview = page.locator('table').filter({ has: page.locator('caption') })
+    .filter({ hasText: 'Association des Amis de la Médiathèque' });
+  assert.equal(await preview.count(), 1, 'a preview table with a caption and the first rows');
+  assert.ok((await preview.locator('th').count()) >= 7, 'the preview has column headers');
+  assert.ok((await page.locator('main svg').count()) > 0, 'SVG histograms in the column profiles');
+  assert.match(await page.locator('main').innerText(), /1234567890123/, 'the validation report lists the broken cell');
+
+  for (const name of ['API CKAN', 'DCAT Turtle', 'DCAT JSON-LD', 'datastore_search']) {
+    const link = page.getByRole('link', { name, exact: true });
+    assert.ok((await link.count()) > 0, `link ${name}`);
+    const href = await link.first().getAttribute('href');
+    const r = await context.request.get(new URL(href, env.baseURL).href);
+    assert.equal(r.status(), 200, `${name} (${href}) answers 200`);
+  }
+  const jsonld = JSON.parse(await page.locator('script[type="application/ld+json"]').first().textContent());
+  assert.equal(jsonld['@type'], 'Dataset');
+  assert.equal(jsonld.name, TITLE);
+  const alternates = await page.locator('link[rel="alternate"]').evaluateAll((ls) => ls.map((l) => l.type));
+  assert.ok(alternates.includes('text/turtle') && alternates.includes('application/ld+json'), `alternates ${alternates}`);
+});
+
+test('edit the title', async () => {
+  const res = await page.goto(`/dataset/${made.main.name}/edit`);
+  assert.equal(res.status(), 200);
+  await audit(page, 'edit');
+  await page.getByLabel('Titre du jeu de données', { exact: true }).fill(NEW_TITLE);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === `/dataset/${made.main.name}`),
+    page.getByRole('button', { name: /Enregistrer/ }).click(),
+  ]);
+  assert.equal((await page.locator('h1').innerText()).trim(), NEW_TITLE);
+});
+
+test('search with the keyboard only and find the dataset; facets and paging', async () => {
+  await page.goto('/');
+  const way = await tabTo(page, (f) => f.id === 'q');
+  assert.ok(way.at(-1).visible, `the search field shows its focus (${JSON.stringify(way.at(-1))})`);
+  await page.keyboard.type('exercice');
+  await Promise.all([page.waitForURL((u) => u.searchParams.get('q') === 'exercice'), page.keyboard.press('Enter')]);
+  await audit(page, 'search');
+  const hit = page.getByRole('link', { name: NEW_TITLE });
+  assert.ok((await hit.count()) > 0, 'the edited dataset is found');
+  // To the result with Tab, opened with Enter.
+  await tabTo(page, (f) => f.tag === 'a' && f.text.includes(NEW_TITLE), 80);
+  await Promise.all([page.waitForURL((u) => u.pathname === `/dataset/${made.main.name}`), page.keyboard.press('Enter')]);
+
+  for (const query of [`organization=${env.org}`, 'res_format=CSV', 'q=introuvablexyz']) {
+    const r = await page.goto(`/?${query}`);
+    assert.equal(r.status(), 200, query);
+    const n = await page.getByRole('link', { name: NEW_TITLE }).count();
+    assert.equal(n > 0, query !== 'q=introuvablexyz', `${query}: found ${n}`);
+  }
+  await audit(page, 'search-empty');
+  assert.equal((await page.goto('/?page=2')).status(), 200, '?page=2');
+});
+
+test('organisation page', async () => {
+  const res = await page.goto(`/organization/${env.org}`);
+  assert.equal(res.status(), 200);
+  await audit(page, 'organization');
+  assert.match(await page.locator('h1').innerText(), /Ville d'Exemple|Ville d’Exemple/);
+  assert.ok((await page.getByRole('link', { name: NEW_TITLE }).count()) > 0);
+});
+
+test('language: the switch link, ?lang=en and Accept-Language', async () => {
+  await page.goto(`/dataset/${made.main.name}`);
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.waitForLoadState('load');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  await audit(page, 'dataset-en');
+  await page.getByRole('link', { name: 'Français' }).click();
+  await page.waitForLoadState('load');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
+
+  await page.goto('/login?lang=en');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+
+  const english = await newContext(browser, 'en-GB');
+  try {
+    const p = await english.newPage();
+    await p.goto('/');
+    assert.equal(await p.locator('html').getAttribute('lang'), 'en', 'Accept-Language: en-GB');
+    await audit(p, 'home-en');
+  } finally {
+    await english.close();
+  }
+});
+
+test('publish a real commune file (shared fixtures), no schema', { skip: !env.realFixture && 'no ../shared/fixtures/tabular' }, async () => {
+  made.real = await publish(env.realFixture, REAL_TITLE, /^$|aucun|none/i);
+  await waitForIngest(page);
+  await page.goto(`/dataset/${made.real.name}`);
+  assert.equal((await page.locator('h1').innerText()).trim(), REAL_TITLE);
+  const preview = page.locator('table').filter({ hasText: 'TENNIS ROQUES OLYMPIC CLUB' });
+  assert.equal(await preview.count(), 1, 'the preview shows the first rows');
+  await audit(page, 'dataset-real');
+});
+
+test('delete a dataset after a confirmation page; then 404', async () => {
+  const victim = made.real || made.main;
+  assert.ok(victim, 'a dataset was published');
+  const res = await page.goto(`/dataset/${victim.name}/delete`);
+  assert.equal(res.status(), 200, 'the confirmation page');
+  await audit(page, 'delete');
+  await page.getByRole('button', { name: /Supprimer/ }).click();
+  await page.waitForLoadState('load');
+  assert.notEqual(new URL(page.url()).pathname, `/dataset/${victim.name}/delete`);
+  const gone = await page.goto(`/dataset/${victim.name}`);
+  assert.equal(gone.status(), 404);
+  await audit(page, '404');
+});
+
+test('404 page', async () => {
+  const nf = await page.goto('/dataset/ce-jeu-n-existe-pas');
+  assert.equal(nf.status(), 404);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
+  assert.ok((await page.locator('h1').count()) === 1, 'the error page has one h1');
+  if (!audits.has('404')) await audit(page, '404');
+});
+
+test('sign out', async () => {
+  await page.goto('/');
+  await page.locator('form[action="/logout"]').getByRole('button').click();
+  await page.waitForLoadState('load');
+  assert.equal(await page.locator('form[action="/logout"]').count(), 0, 'signed out');
+  await page.goto('/publish');
+  assert.equal(new URL(page.url()).pathname, '/login', '/publish sends a visitor to the sign-in page');
+});
+
+// REQUIRED are the pages issue 8 names, each of which must have been audited.
+const REQUIRED = ['home', 'search', 'dataset', 'organization', 'login', 'publish', 'status', 'edit', 'delete', '404'];
+
+test('axe-core (WCAG 2.1 A and AA): no serious or critical violation on any page', async (t) => {
+  const missing = REQUIRED.filter((name) => !audits.has(name));
+  for (const [name, entry] of audits) {
+    await t.test(`${name} (${new URL(entry.url).pathname})`, () => {
+      const vs = serious(entry);
+      assert.equal(vs.length, 0, `${name}: ${entry.url}\n${describeViolations(vs)}`);
+    });
+  }
+  assert.deepEqual(missing, [], 'pages never audited (an earlier step failed)');
+});
