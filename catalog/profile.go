@@ -13,9 +13,29 @@ type FieldProfile struct {
 	// dot decimals).
 	Min string `json:"min,omitempty"`
 	Max string `json:"max,omitempty"`
+	// Distinct counts the different values, exactly up to MaxDistinct;
+	// DistinctCapped says there are more.
+	Distinct       int64 `json:"distinct"`
+	DistinctCapped bool  `json:"distinct_capped,omitempty"`
+	// Histogram spreads a date or number column's values over bins of
+	// equal width between Min and Max, counted on a sample of the rows
+	// and scaled to Filled.
+	Histogram []HistogramBin `json:"histogram,omitempty"`
 	// Geo is set on a column of commune, postal or département codes.
 	Geo *GeoCoverage `json:"geo,omitempty"`
 }
+
+// HistogramBin is one bar of a histogram: values in [Lo, Hi) (the last
+// bin includes Hi), written as the column's values are.
+type HistogramBin struct {
+	Lo    string `json:"lo"`
+	Hi    string `json:"hi"`
+	Count int64  `json:"count"`
+}
+
+// MaxDistinct bounds the values a profile remembers to count distinct
+// ones.
+const MaxDistinct = 5000
 
 // GeoCoverage is the area a column of place codes covers.
 type GeoCoverage struct {

@@ -2,9 +2,12 @@ package ingest
 
 import (
 	"maps"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
@@ -17,6 +20,7 @@ import (
 // normalised values of the rows as they load.
 type profiler struct {
 	fields []fieldStats
+	rng    *rand.Rand
 }
 
 type fieldStats struct {
@@ -25,6 +29,13 @@ type fieldStats struct {
 	filled     int64
 	min, max   string
 	minF, maxF float64
+	// Values seen, until there are more than MaxDistinct.
+	distinct map[string]struct{}
+	capped   bool
+	// A uniform sample of the values of a date or number column, as
+	// numbers (dates: days since 1970), for the histogram.
+	sample []float64
+	seen   int64
 	// A column whose name says it holds place codes: its codes, the
 	// départements they are in, and how many values were not codes.
 	geo                string
@@ -33,11 +44,19 @@ type fieldStats struct {
 	matched, unmatched int64
 }
 
+// sampleSize is how many values of a column make its histogram; bins how
+// many bars it has.
+const (
+	sampleSize = 2048
+	bins       = 20
+)
+
 func newProfiler(schema *converters.Schema) *profiler {
-	p := &profiler{fields: make([]fieldStats, len(schema.Fields))}
+	p := &profiler{fields: make([]fieldStats, len(schema.Fields)), rng: rand.New(rand.NewPCG(1, 2))}
 	for i, f := range schema.Fields {
 		fs := &p.fields[i]
 		fs.name, fs.typ = f.Name, f.Type
+		fs.distinct = map[string]struct{}{}
 		if f.Type != converters.TypeDate && f.Type != converters.TypeDatetime && f.Type != converters.TypeBoolean && f.Type != converters.TypeNumber {
 			fs.geo = geoKind(f.Name, f.Title)
 		}
@@ -57,6 +76,15 @@ func (p *profiler) add(vals []string) {
 		}
 		fs := &p.fields[i]
 		fs.filled++
+		if !fs.capped {
+			if _, ok := fs.distinct[v]; !ok {
+				if len(fs.distinct) == catalog.MaxDistinct {
+					fs.capped, fs.distinct = true, nil
+				} else {
+					fs.distinct[strings.Clone(v)] = struct{}{}
+				}
+			}
+		}
 		switch fs.typ {
 		case converters.TypeDate, converters.TypeDatetime:
 			// ISO 8601 values order as strings.
@@ -65,6 +93,11 @@ func (p *profiler) add(vals []string) {
 			}
 			if fs.filled == 1 || v > fs.max {
 				fs.max = v
+			}
+			if k := p.slot(fs); k >= 0 {
+				if d, ok := daysOf(v); ok {
+					fs.put(k, d)
+				}
 			}
 		case converters.TypeInteger, converters.TypeNumber:
 			f, err := strconv.ParseFloat(v, 64)
@@ -77,11 +110,104 @@ func (p *profiler) add(vals []string) {
 			if fs.max == "" || f > fs.maxF {
 				fs.max, fs.maxF = v, f
 			}
+			if k := p.slot(fs); k >= 0 {
+				fs.put(k, f)
+			}
 		}
 		if fs.geo != "" {
 			fs.addCode(v)
 		}
 	}
+}
+
+// slot says where the value just seen goes in the column's sample
+// (reservoir sampling: each value has the same chance to be kept), or -1.
+func (p *profiler) slot(fs *fieldStats) int {
+	fs.seen++
+	if fs.seen <= sampleSize {
+		return int(fs.seen - 1)
+	}
+	if k := p.rng.Int64N(fs.seen); k < sampleSize {
+		return int(k)
+	}
+	return -1
+}
+
+func (fs *fieldStats) put(k int, f float64) {
+	if k == len(fs.sample) {
+		fs.sample = append(fs.sample, f)
+	} else if k < len(fs.sample) {
+		fs.sample[k] = f
+	}
+}
+
+// dateLayouts are the forms normalised dates and date-times take.
+var dateLayouts = []string{"2006-01-02", "2006-01-02T15:04:05", "2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999"}
+
+// daysOf reads a normalised date or date-time as days since 1970.
+func daysOf(v string) (float64, bool) {
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, v); err == nil {
+			return float64(t.Unix()) / 86400, true
+		}
+	}
+	return 0, false
+}
+
+// histogram spreads the sample over bins of equal width between the
+// column's smallest and largest values, counts scaled to all its values.
+func (fs *fieldStats) histogram() []catalog.HistogramBin {
+	if len(fs.sample) == 0 {
+		return nil
+	}
+	lo, hi := slices.Min(fs.sample), slices.Max(fs.sample)
+	if fs.typ == converters.TypeInteger || fs.typ == converters.TypeNumber {
+		lo, hi = fs.minF, fs.maxF // exact, the sample's may not be
+	} else if a, ok := daysOf(fs.min); ok {
+		if b, ok := daysOf(fs.max); ok {
+			lo, hi = a, b
+		}
+	}
+	n := bins
+	if fs.typ == converters.TypeInteger || fs.typ == converters.TypeDate {
+		// Bins of a whole unit at least: no two bars with one label.
+		n = min(n, int(hi-lo))
+	}
+	if hi <= lo || n < 1 {
+		n = 1
+	}
+	counts := make([]int64, n)
+	for _, f := range fs.sample {
+		k := 0
+		if n > 1 {
+			k = min(n-1, max(0, int((f-lo)/(hi-lo)*float64(n))))
+		}
+		counts[k]++
+	}
+	scale := float64(fs.seen) / float64(len(fs.sample))
+	out := make([]catalog.HistogramBin, n)
+	width := (hi - lo) / float64(n)
+	for k := range out {
+		a, b := lo+float64(k)*width, lo+float64(k+1)*width
+		if k == n-1 {
+			b = hi
+		}
+		out[k] = catalog.HistogramBin{Lo: fs.format(a), Hi: fs.format(b), Count: int64(math.Round(float64(counts[k]) * scale))}
+	}
+	return out
+}
+
+// format writes a bin edge as the column writes its values.
+func (fs *fieldStats) format(f float64) string {
+	switch fs.typ {
+	case converters.TypeDate:
+		return time.Unix(int64(math.Round(f*86400)), 0).UTC().Format("2006-01-02")
+	case converters.TypeDatetime:
+		return time.Unix(int64(math.Round(f*86400)), 0).UTC().Format("2006-01-02T15:04:05")
+	case converters.TypeInteger:
+		return strconv.FormatFloat(math.Round(f), 'f', -1, 64)
+	}
+	return strconv.FormatFloat(f, 'g', 6, 64)
 }
 
 func (fs *fieldStats) addCode(v string) {
@@ -111,7 +237,11 @@ func (p *profiler) profiles() []catalog.FieldProfile {
 	out := make([]catalog.FieldProfile, len(p.fields))
 	for i := range p.fields {
 		fs := &p.fields[i]
-		out[i] = catalog.FieldProfile{Field: fs.name, Filled: fs.filled, Min: strings.Clone(fs.min), Max: strings.Clone(fs.max)}
+		out[i] = catalog.FieldProfile{Field: fs.name, Filled: fs.filled, Min: strings.Clone(fs.min), Max: strings.Clone(fs.max),
+			Distinct: int64(len(fs.distinct)), DistinctCapped: fs.capped, Histogram: fs.histogram()}
+		if fs.capped {
+			out[i].Distinct = catalog.MaxDistinct
+		}
 		// Place codes when nine values in ten at least are codes: a
 		// column named so but holding names or other things says nothing.
 		if fs.geo == "" || fs.matched == 0 || fs.matched*10 < (fs.matched+fs.unmatched)*9 {

@@ -42,8 +42,27 @@ func TestIngestProfile(t *testing.T) {
 		}
 		return p
 	}
-	check("date_de_mise_en_service", 3, "2008-07-01", "2021-12-25")
-	check("montant", 3, "-12.5", "40000")
+	date := check("date_de_mise_en_service", 3, "2008-07-01", "2021-12-25")
+	montant := check("montant", 3, "-12.5", "40000")
+	for _, p := range []catalog.FieldProfile{date, montant} {
+		h := p.Histogram
+		var total int64
+		for _, b := range h {
+			total += b.Count
+		}
+		if len(h) != 20 || h[0].Lo != p.Min || h[len(h)-1].Hi != p.Max || total != p.Filled {
+			t.Errorf("%s histogram = %+v", p.Field, h)
+		}
+	}
+	if date.Histogram[0].Count != 1 || date.Histogram[19].Count != 1 || montant.Histogram[19].Count != 1 {
+		t.Errorf("extremes not in the end bins: %+v %+v", date.Histogram, montant.Histogram)
+	}
+	if d := prof["code_insee"]; d.Distinct != 2 || d.DistinctCapped || prof["nom"].Distinct != 4 {
+		t.Errorf("distinct: code_insee %d, nom %d", d.Distinct, prof["nom"].Distinct)
+	}
+	if h := prof["code_insee"].Histogram; h != nil {
+		t.Errorf("a text column has a histogram: %+v", h)
+	}
 	insee := check("code_insee", 4, "", "")
 	if g := insee.Geo; g == nil || g.Kind != catalog.GeoCommune || g.Distinct != 2 || g.Commune != "" || len(g.Departements) != 1 || g.Departements[0] != "86" {
 		t.Errorf("code_insee geo = %+v", insee.Geo)
