@@ -85,7 +85,10 @@ schemas["Ingest"] = {"type": "object", "description": "The latest ingestion of a
      "tables": {"type": "array", "items": {"type": "object", "required": ["header_line", "rows", "fields"], "properties": {
        "sheet": S, "header_line": I, "rows": I, "resource_id": S, "normalized_resource_id": S, "warnings": {"type": "array", "items": S},
        "profile": {"type": "array", "description": "Each column's values: fill count, range of dates and numbers, places covered by a column of commune, postal or département codes.",
-         "items": {"type": "object", "required": ["field", "filled"], "properties": {"field": S, "filled": I, "min": S, "max": S,
+         "items": {"type": "object", "required": ["field", "filled", "distinct"], "properties": {"field": S, "filled": I, "min": S, "max": S,
+           "distinct": {"type": "integer", "description": "Different values, exact up to 5000."}, "distinct_capped": {"type": "boolean", "description": "More than 5000 different values."},
+           "histogram": {"type": "array", "description": "Dates and numbers: 20 bins of equal width between min and max (fewer for narrow integer or date ranges), counted on a sample and scaled.",
+             "items": {"type": "object", "required": ["lo", "hi", "count"], "properties": {"lo": S, "hi": S, "count": I}}},
            "geo": {"type": "object", "required": ["kind", "distinct", "departements"], "properties": {"kind": {"type": "string", "enum": ["commune", "postal_code", "departement"]}, "distinct": I, "commune": S, "departements": {"type": "array", "items": S}}}}}},
        "fields": {"type": "array", "items": {"type": "object", "required": ["id", "type"], "properties": {"id": S, "type": S, "label": S}}}}}}}}]}}}
 schemas["DatastoreField"] = {"type": "object", "required": ["id", "type"], "properties": {"id": S, "type": {"type": "string", "enum": ["int", "numeric", "text", "date", "timestamp", "bool"]}, "info": {"type": "object", "properties": {"label": S}}}}
@@ -325,7 +328,61 @@ ds_op = {"tags": ["DCAT"], "summary": "One dataset in DCAT-AP: /dataset/{id}.ttl
   "parameters": [{"name": "id", "in": "path", "required": True, "schema": S, "description": "Dataset id or name, optionally followed by .ttl, .rdf, .xml, .jsonld or .nt."}],
   "responses": {"200": {"description": "DCAT-AP 3 RDF.", "content": rdf_content}, "403": text_err("Private dataset."),
                 "404": text_err("No such dataset, or deleted."), "406": text_err("The Accept header names no RDF format.")}}
-paths["/dataset/{id}"] = {"get": ds_op, "head": dict(ds_op, summary="Headers of a dataset's DCAT-AP description.")}
+html = {"text/html": {"schema": S}}
+def html_resp(d): return {"description": d, "content": html}
+ds_op["summary"] = "One dataset in DCAT-AP: /dataset/{id}.ttl|.rdf|.xml|.jsonld|.nt, or /dataset/{id} in the format the Accept header asks for; a browser (Accept preferring text/html to every RDF type) gets the dataset's web page instead."
+ds_op["responses"]["200"]["content"] = dict(rdf_content, **html)
+for code in ("403", "404"):
+    ds_op["responses"][code]["content"] = dict(ds_op["responses"][code]["content"], **html)
+paths["/dataset/{id}"] = {"get": ds_op, "head": dict(ds_op, summary="Headers of a dataset's DCAT-AP description or page.")}
+
+# Web pages (SPEC §7): HTML for people, French by default (English with
+# Accept-Language or ?lang=en, remembered in a cookie).
+lang_p = {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["fr", "en"]}, "description": "Language of the page, remembered in a cookie."}
+def path_p(name, desc): return {"name": name, "in": "path", "required": True, "schema": S, "description": desc}
+def page(summary, params=(), responses=None):
+    r = {"200": html_resp("The page.")}
+    r.update(responses or {})
+    return {"tags": ["Web pages"], "summary": summary, "parameters": [lang_p, *params], "responses": r}
+redirect = lambda d: {"description": d, "headers": {"Location": {"schema": S}}}
+form_body = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "required": ["csrf"], "properties": {"csrf": {"type": "string", "description": "The form's CSRF token."}}}}}}
+forbidden = html_resp("Not signed in, not allowed, or the form's CSRF token is missing or wrong: nothing changed.")
+paths["/"] = {"get": page("Home: search the catalogue with facets and pages.", [
+  {"name": "q", "in": "query", "schema": S, "description": "Words to find."},
+  {"name": "organization", "in": "query", "schema": {"type": "array", "items": S}, "description": "Organisation names."},
+  {"name": "tags", "in": "query", "schema": {"type": "array", "items": S}, "description": "Keywords."},
+  {"name": "res_format", "in": "query", "schema": {"type": "array", "items": S}, "description": "File formats."},
+  {"name": "license_id", "in": "query", "schema": {"type": "array", "items": S}, "description": "Licence ids."},
+  {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}, "description": "Page of results (20 a page)."}],
+  {"400": html_resp("Bad page number.")})}
+paths["/static/passerelle.css"] = {"get": {"tags": ["Web pages"], "summary": "The pages' stylesheet.", "responses": {"200": {"description": "CSS.", "content": {"text/css": {"schema": S}}}}}}
+paths["/organization/{name}"] = {"get": page("An organisation and its datasets.", [path_p("name", "Organisation name or id."), {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+  {"400": html_resp("Bad page number."), "404": html_resp("No such organisation.")})}
+paths["/login"] = {"get": page("Sign-in form: an API token."),
+  "post": {"tags": ["Web pages"], "summary": "Sign in with an API token: a server-side session whose random id is kept in an HttpOnly, SameSite=Lax cookie (Secure over https); the token never leaves the server.",
+    "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "required": ["csrf", "token"], "properties": {"csrf": S, "token": S}}}}},
+    "responses": {"303": redirect("Signed in: to the home page."), "400": html_resp("Unreadable form."), "401": html_resp("Unknown or missing token: the form again, with the error."), "403": forbidden}}}
+paths["/logout"] = {"post": {"tags": ["Web pages"], "summary": "Sign out: the session is forgotten.", "requestBody": form_body,
+  "responses": {"303": redirect("To the home page."), "403": forbidden}}}
+paths["/publish"] = {"get": page("Form that creates a dataset from a file (signed in).", [], {"303": redirect("Not signed in: to the sign-in page.")}),
+  "post": {"tags": ["Web pages"], "summary": "Create a dataset and its first resource from the uploaded file, as package_create and resource_create do, then show the file's ingestion.",
+    "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["csrf", "title", "owner_org", "upload"], "properties": {
+      "csrf": S, "title": S, "notes": S, "owner_org": S, "license_id": S, "frequency": {"type": "string", "description": "EU frequency code."},
+      "theme": {"type": "string", "description": "EU data-theme code."}, "schema": {"type": "string", "description": "Table Schema id of the registry."},
+      "upload": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}},
+    "responses": {"303": redirect("Created: to the ingestion status page."), "400": html_resp("Unreadable form."), "403": forbidden,
+      "413": html_resp("The file is larger than PASSERELLE_MAX_UPLOAD_BYTES: the form again."), "422": html_resp("Missing or invalid fields: the form again, errors listed and linked to their fields.")}}}
+rid = [path_p("id", "Dataset name or id."), path_p("rid", "Resource id.")]
+paths["/dataset/{id}/resource/{rid}/status"] = {"get": page("A file's ingestion: state, progress and rows (the page reloads every 2 s while it runs), then the detection and validation reports.", rid,
+  {"403": html_resp("Private dataset."), "404": html_resp("No such dataset or resource.")})}
+did = [path_p("id", "Dataset name or id.")]
+def write_pages(summary, post_summary, ok):
+    get = page(summary, did, {"303": redirect("Not signed in: to the sign-in page."), "403": forbidden, "404": html_resp("No such dataset.")})
+    post = {"tags": ["Web pages"], "summary": post_summary, "parameters": did, "requestBody": form_body,
+      "responses": {**ok, "400": html_resp("Unreadable form."), "403": forbidden, "404": html_resp("No such dataset."), "422": html_resp("Invalid fields: the form again, errors listed and linked to their fields.")}}
+    return {"get": get, "post": post}
+paths["/dataset/{id}/edit"] = write_pages("Form that edits a dataset's metadata (its organisation's editors).", "Save the metadata form.", {"303": redirect("Saved: to the dataset's page.")})
+paths["/dataset/{id}/delete"] = write_pages("Asks to confirm a dataset's deletion.", "Delete the dataset (soft, as package_delete).", {"200": html_resp("Deleted.")})
 paths["/api/3"] = {"get": {"tags": ["CKAN actions"], "summary": "API version, as CKAN answers it.", "responses": {"200": {"description": "The version.", "content": {"application/json": {"schema": {"type": "object", "required": ["version"], "properties": {"version": {"const": 3}}}}}}}}}
 for prefix in ["/api/3/action/", "/api/action/"]:
     for name, *_ in actions:
@@ -341,7 +398,7 @@ doc = {
  "info": {"title": "Passerelle", "version": "0.1.0",
    "description": "Open-data gateway for French local governments. The CKAN Action API (v3) is served at /api/3/action/{action} and /api/action/{action} (ckanapi's default), with CKAN's envelope {help, success, result} and its error types and status codes. Read actions accept GET (query string) and POST; write actions need POST with a JSON body (or a form) and an API token. No route ever redirects."},
  "servers": [{"url": "http://localhost:8080"}],
- "tags": [{"name": "CKAN actions", "description": "CKAN Action API v3."}, {"name": "Operations", "description": "Health and metrics for operators."}, {"name": "Files", "description": "Downloads and table exports."}, {"name": "DCAT", "description": "DCAT-AP 3 feeds for data.gouv.fr, data.europa.eu and any DCAT harvester."}],
+ "tags": [{"name": "CKAN actions", "description": "CKAN Action API v3."}, {"name": "Operations", "description": "Health and metrics for operators."}, {"name": "Files", "description": "Downloads and table exports."}, {"name": "DCAT", "description": "DCAT-AP 3 feeds for data.gouv.fr, data.europa.eu and any DCAT harvester."}, {"name": "Web pages", "description": "Server-rendered pages for agents and citizens (French, English), accessible (RGAA 4 / WCAG 2.1 AA)."}],
  "paths": paths,
  "components": {
    "securitySchemes": {
