@@ -219,6 +219,11 @@ func (s *Server) datasetFeed(c *gin.Context) {
 			format, id = f, id[:i]
 		}
 	}
+	if format == "" && wantsHTML(c.GetHeader("Accept")) {
+		c.Header("Vary", "Accept")
+		s.datasetPage(c, id)
+		return
+	}
 	if format == "" {
 		var ok bool
 		if format, ok = negotiated(c); !ok {

@@ -58,6 +58,9 @@ type Server struct {
 	log     *slog.Logger
 	router  *gin.Engine
 	actions map[string]*action
+	// pages are the web pages' templates; sessions their sign-ins.
+	pages    pageTemplates
+	sessions *sessionStore
 }
 
 // NewServer builds the router with every route registered. metrics is the
@@ -75,7 +78,11 @@ func NewServer(cfg Config, svc Services, metrics *prometheus.Registry) *Server {
 		metrics = prometheus.NewRegistry()
 		metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger}
+	pages, err := parsePages()
+	if err != nil {
+		panic(err) // the templates are embedded: a parse error is a bug caught by any test
+	}
+	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger, pages: pages, sessions: newSessionStore()}
 	s.actions = s.actionTable()
 	s.router = s.routes(newRequestMetrics(metrics), promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
 	return s
@@ -119,6 +126,21 @@ func (s *Server) routes(m *requestMetrics, metricsHandler http.Handler) *gin.Eng
 	}
 	r.GET("/dataset/:id", s.datasetFeed)
 	r.HEAD("/dataset/:id", s.datasetFeed)
+
+	// Web pages (SPEC §7); /dataset/:id serves the page to browsers.
+	r.GET("/", s.home)
+	r.GET("/static/passerelle.css", s.staticFile("passerelle.css", "text/css; charset=utf-8"))
+	r.GET("/organization/:name", s.organizationPage)
+	r.GET("/login", s.loginPage)
+	r.POST("/login", s.login)
+	r.POST("/logout", s.logout)
+	r.GET("/publish", s.publishPage)
+	r.POST("/publish", s.publish)
+	r.GET("/dataset/:id/resource/:rid/status", s.statusPage)
+	r.GET("/dataset/:id/edit", s.editPage)
+	r.POST("/dataset/:id/edit", s.edit)
+	r.GET("/dataset/:id/delete", s.deletePage)
+	r.POST("/dataset/:id/delete", s.deleteDataset)
 	for _, prefix := range []string{"/api/3/action/", "/api/action/"} {
 		for _, a := range s.sortedActions() {
 			h := s.actionHandler(a)
@@ -160,6 +182,10 @@ func (s *Server) notFound(c *gin.Context) {
 		writeJSON(c, http.StatusNotFound, envelope{Success: false, Error: map[string]any{
 			"__type": "Not Found Error", "message": "Not found: no such API route " + c.Request.URL.Path,
 		}})
+		return
+	}
+	if wantsHTML(c.GetHeader("Accept")) {
+		s.errorPage(c, http.StatusNotFound, "err_not_found")
 		return
 	}
 	c.String(http.StatusNotFound, "404 page not found\n")
