@@ -159,11 +159,17 @@ export async function tabTo(page, match, max = 40) {
     path.map((f) => `  ${f.tag}#${f.id} ${f.text || f.href || ''}`).join('\n'));
 }
 
+// labelled matches a label that starts with text, whatever follows it
+// ("Titre du jeu de données (obligatoire)").
+export function labelled(text) {
+  return new RegExp('^\\s*' + text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '(?![\\p{L}\\p{N}])', 'u');
+}
+
 // choose sets a form control found by its label: a <select> (the first
 // option whose text or value matches want, else the first non-empty one),
 // a text input (fill), or a radio group named by its legend.
 export async function choose(page, label, want) {
-  const control = page.getByLabel(label, { exact: true });
+  const control = page.getByLabel(labelled(label));
   if ((await control.count()) === 1) {
     const tag = await control.evaluate((el) => el.tagName.toLowerCase());
     if (tag === 'select') {
@@ -178,7 +184,7 @@ export async function choose(page, label, want) {
       return want;
     }
   }
-  const group = page.getByRole('group', { name: label }).or(page.getByRole('radiogroup', { name: label }));
+  const group = page.getByRole('group', { name: labelled(label) }).or(page.getByRole('radiogroup', { name: labelled(label) }));
   const radios = group.getByRole('radio');
   const n = await radios.count();
   if (n === 0) throw new Error(`no control labelled ${JSON.stringify(label)}`);
@@ -193,6 +199,12 @@ export async function choose(page, label, want) {
   }
   await radios.first().check();
   return 'first';
+}
+
+// navigate runs action (a click, a key press) and waits for the document
+// it brings to have loaded: a form that answers with the same URL too.
+export async function navigate(page, action) {
+  await Promise.all([page.waitForEvent('load'), action()]);
 }
 
 // waitForIngest reloads a status page until it stops refreshing itself
