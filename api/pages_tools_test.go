@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -277,9 +278,14 @@ func text(n *html.Node) string {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c)
 		}
+		switch n.DataAtom {
+		case atom.Td, atom.Th, atom.Li, atom.Dt, atom.Dd, atom.P, atom.Div, atom.Caption, atom.Tr:
+			b.WriteByte(' ')
+		}
 	}
 	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
+	// Spaces collapse as a browser shows them; no-break spaces stay.
+	return strings.Join(strings.FieldsFunc(b.String(), func(r rune) bool { return r != '\u00a0' && r != '\u202f' && unicode.IsSpace(r) }), " ")
 }
 
 func findFirst(n *html.Node, a atom.Atom) *html.Node {
