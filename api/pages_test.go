@@ -82,7 +82,7 @@ func TestHomeSearch(t *testing.T) {
 		}
 		mustOK(t, h.post("package_create", h.sysadmin, map[string]any{
 			"name": "velos", "title": "Stationnements vélos", "owner_org": "ville-b", "license_id": "odc-odbl",
-			"notes": "Arceaux et abris à vélos de Besançon.",
+			"notes":     "Arceaux et abris à vélos de Besançon.",
 			"resources": []any{map[string]any{"url": "https://example.fr/velos.geojson", "format": "GeoJSON", "name": "Carte"}},
 		}))
 		b := h.browser()
@@ -805,7 +805,9 @@ func TestEditAndDelete(t *testing.T) {
 
 		// Delete: a confirmation page, then the deletion.
 		_, doc = b.mustGet("/dataset/budget/delete")
-		if len(findAll(doc, func(n *html.Node) bool { return n.DataAtom == atom.Form && attr(n, "action") == "/dataset/budget/delete" })) != 1 {
+		if len(findAll(doc, func(n *html.Node) bool {
+			return n.DataAtom == atom.Form && attr(n, "action") == "/dataset/budget/delete"
+		})) != 1 {
 			t.Fatal("no confirmation form")
 		}
 		mustBeUnchanged(t, h, "budget", "Budget primitif 2026")
