@@ -143,7 +143,7 @@ run_db() {
     echo "== $db, $n datasets: package_search in the storage layer, then over HTTP"
     lock; load
     "$CAT" search "${store[@]}" -iters "$ITERS" | record "$db" "$n"
-    "$CAT" http -url "$URL" -iters "$ITERS" | record "$db" "$n"
+    "$CAT" http -url "$URL" -token "$TOKEN" -iters "$ITERS" | record "$db" "$n"
     unlock
   done
 
