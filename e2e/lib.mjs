@@ -76,13 +76,17 @@ export async function audit(page, name) {
   await page.screenshot({ path: path.join(env.artifacts, file), fullPage: true });
   const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
   if (!hasAxe) await page.evaluate(axeSource);
+  // One run for the WCAG rules, which fail the suite, and axe-core's best
+  // practices, which are only reported (axe.json, the suite's diagnostics).
   const result = await page.evaluate(
     (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations', 'incomplete'] }),
-    TAGS,
+    [...TAGS, 'best-practice'],
   );
+  const wcag = (v) => v.tags.some((t) => TAGS.includes(t));
   const simplify = (v) => ({
     id: v.id,
     impact: v.impact,
+    tags: v.tags.filter((t) => /^wcag|^best-practice$/.test(t)),
     help: v.help,
     helpUrl: v.helpUrl,
     nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary, html: n.html.slice(0, 200) })),
@@ -90,8 +94,9 @@ export async function audit(page, name) {
   const entry = {
     url: page.url(),
     screenshot: file,
-    violations: result.violations.map(simplify),
-    incomplete: result.incomplete.map(simplify),
+    violations: result.violations.filter(wcag).map(simplify),
+    incomplete: result.incomplete.filter(wcag).map(simplify),
+    bestPractice: result.violations.filter((v) => !wcag(v)).map(simplify),
   };
   audits.set(name, entry);
   writeFileSync(path.join(env.artifacts, 'axe.json'), JSON.stringify(Object.fromEntries(audits), null, 2));
@@ -101,6 +106,19 @@ export async function audit(page, name) {
 // serious returns the serious and critical violations of an audit.
 export function serious(entry) {
   return entry.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+// findings lists what an audit found that does not fail the suite: WCAG
+// violations of moderate or minor impact, best-practice violations, and
+// the checks axe-core could not decide (contrast over images…), one line
+// each.
+export function findings(name, entry) {
+  const lines = [];
+  const line = (kind, v) => lines.push(`${name}: ${kind} ${v.id} (${v.impact ?? 'n/a'}, ${v.nodes.length} node${v.nodes.length > 1 ? 's' : ''}): ${v.help}; e.g. ${v.nodes[0]?.target}`);
+  for (const v of entry.violations) if (!serious({ violations: [v] }).length) line('WCAG', v);
+  for (const v of entry.bestPractice) line('best practice', v);
+  for (const v of entry.incomplete) line('needs review', v);
+  return lines;
 }
 
 // describeViolations prints violations with their targets, for a failure.

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  audit, audits, choose, describeViolations, env, labelled, launch, navigate, newContext,
+  audit, audits, choose, describeViolations, env, findings, labelled, launch, navigate, newContext,
   serious, tabTo, waitForIngest,
 } from '../lib.mjs';
 
@@ -270,6 +270,9 @@ const REQUIRED = ['home', 'search', 'dataset', 'organization', 'login', 'publish
 
 test('axe-core (WCAG 2.1 A and AA): no serious or critical violation on any page', async (t) => {
   const missing = REQUIRED.filter((name) => !audits.has(name));
+  for (const [name, entry] of audits) {
+    for (const line of findings(name, entry)) t.diagnostic(line);
+  }
   for (const [name, entry] of audits) {
     await t.test(`${name} (${new URL(entry.url).pathname})`, () => {
       const vs = serious(entry);
