@@ -225,14 +225,29 @@ export async function navigate(page, action) {
   await Promise.all([page.waitForEvent('load'), action()]);
 }
 
-// waitForIngest reloads a status page until it stops refreshing itself
-// (no <meta http-equiv="refresh">), at most ms milliseconds.
+// ingestRunning reports whether a status page says the ingest is still
+// going on: it reloads itself, shows a progress bar, or its status region
+// says waiting or running.
+export async function ingestRunning(page) {
+  if ((await page.locator('meta[http-equiv="refresh" i]').count()) > 0) return true;
+  if ((await page.locator('main progress').count()) > 0) return true;
+  const status = await page.getByRole('status').allInnerTexts().catch(() => []);
+  return /\b(En attente|En cours|Waiting|Running)\b/i.test(status.join(' '));
+}
+
+// waitForIngest reloads a status page until it no longer says the ingest
+// is going on, at most ms milliseconds.
 export async function waitForIngest(page, ms = 60_000) {
+  await reloadUntil(page, async () => !(await ingestRunning(page).catch(() => true)), ms, 'ingest still running');
+}
+
+// reloadUntil reloads the page every half second until done() holds, at
+// most ms milliseconds; what is the failure's message.
+export async function reloadUntil(page, done, ms = 15_000, what = 'condition never met') {
   const until = Date.now() + ms;
   for (;;) {
-    const refreshing = await page.locator('meta[http-equiv="refresh" i]').count().catch(() => 1);
-    if (refreshing === 0) return;
-    if (Date.now() > until) throw new Error(`ingest still running after ${ms / 1000}s at ${page.url()}`);
+    if (await done()) return;
+    if (Date.now() > until) throw new Error(`${what} after ${ms / 1000}s at ${page.url()}`);
     await page.waitForTimeout(500);
     await page.reload({ waitUntil: 'load' }).catch(() => {});
   }

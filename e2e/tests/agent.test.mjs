@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  audit, audits, choose, describeViolations, env, findings, labelled, launch, navigate, newContext,
-  serious, tabTo, waitForIngest,
+  audit, audits, choose, describeViolations, env, findings, ingestRunning, labelled, launch, navigate, newContext,
+  reloadUntil, serious, tabTo, waitForIngest,
 } from '../lib.mjs';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -115,10 +115,13 @@ test('publish: a wrong form lists its errors, each linked to its field', async (
 test('publish a commune CSV with its schema, wait for ingest, read both reports', async () => {
   made.main = await publish(path.join(fixtures, 'subventions-2025.csv'), TITLE, /ville\/subventions/);
   // The running state, when the ingest has not finished yet.
-  if ((await page.locator('meta[http-equiv="refresh" i]').count()) > 0) await audit(page, 'status-running');
+  if (await ingestRunning(page)) await audit(page, 'status-running');
   await waitForIngest(page);
+  // Validation runs beside the ingest: its report may come a moment later.
+  const mainText = () => page.locator('main').innerText().catch(() => '');
+  await reloadUntil(page, async () => /1234567890123/.test(await mainText()), 15_000, 'no validation report');
   await audit(page, 'status');
-  const text = await page.locator('main').innerText();
+  const text = await mainText();
   assert.match(text, /;|point-virgule/, 'the detection report names the delimiter');
   assert.match(text, /UTF-8/i, 'the detection report names the encoding');
   assert.match(text, /[Vv]alidation/, 'the validation report is there');
