@@ -14,6 +14,9 @@
 #             (default /tmp/ingestbench); nothing is written into the
 #             repository.
 #
+# On a machine shared with other benchmarks, run it under their lock:
+#   flock /tmp/passerelle-bench.lock bash bench/ingest.sh -L /tmp/ingestbench
+#
 # Needs go, python3, sqlite3, csvkit, xlsx2csv, hyperfine and
 # /usr/bin/time (installed with apt-get when missing and running as root).
 set -euo pipefail
@@ -62,29 +65,38 @@ if [ $L = 1 ]; then [ -f l.csv ] || $G -rows $LR -format csv -out l.csv; fi
 
 py() { python3 bin/ingest_bench.py "$@"; }
 P=bin/passerelle
+# Every timed command comes after its untimed preparation, which ends with
+# sync: the previous run's writes are on disk, not flushed during the next.
 # fresh DIR: an empty data directory holding the organisation "ville".
-fresh() { echo "rm -rf $1 && $P org create ville --data-dir $1"; }
+fresh() { echo "rm -rf $1 && $P org create ville --data-dir $1 && sync"; }
 pimport() { echo "$P import $1 --org ville --dataset $2 --data-dir $3 --progress none"; }
 dotimport() { echo "sqlite3 cli.db -cmd '.mode csv' -cmd '.separator ;' '.import $1 t'"; }
 results=$W/results.tsv
 : >"$results"
 row() { py "$@" | tee -a "$results"; }
+# The machine: ratios hold on a loaded machine, but ours use two cores and
+# the reference tools one, so how many cores were free is printed too.
+echo "== machine"
+echo "$(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/ {print $2}') GiB, kernel $(uname -r)"
+echo "$(go version | cut -d' ' -f3), sqlite3 $(sqlite3 -version | cut -d' ' -f1), $(csvsql --version 2>&1), xlsx2csv $(xlsx2csv --version 2>&1 | tail -1)"
+printf "cores_before\t%s\n" "$(py cores)" | tee -a "$results"
 
 echo "== CSV M: passerelle import vs sqlite3 .import (c1)"
-row pair csv_m "$R" "rm -f cli.db" "$(dotimport m.csv)" "$(fresh pd)" "$(pimport m.csv bench-m pd)"
+row pair csv_m "$R" "rm -f cli.db && sync" "$(dotimport m.csv)" "$(fresh pd)" "$(pimport m.csv bench-m pd)"
 if [ $L = 1 ]; then
   echo "== CSV L: passerelle import vs sqlite3 .import"
-  row pair csv_l "$R3" "rm -f cli.db" "$(dotimport l.csv)" "$(fresh pl)" "$(pimport l.csv bench-l pl)"
+  row pair csv_l "$R3" "rm -f cli.db && sync" "$(dotimport l.csv)" "$(fresh pl)" "$(pimport l.csv bench-l pl)"
+  rm -rf pl
 fi
 echo "== datastore load alone (BenchmarkDatastoreLoad on the M rows) vs sqlite3 .import"
-row pair load_m "$R" "rm -f cli.db" "$(dotimport m.csv)" "" \
+row pair load_m "$R" "rm -f cli.db && sync" "$(dotimport m.csv)" "sync" \
   "env PASSERELLE_BENCH_ROWS=m.norm.csv bin/storage.test -test.run ^\$ -test.bench ^BenchmarkDatastoreLoad\$/^sqlite\$ -test.benchtime 1x"
 echo "== 100k slice: passerelle import vs csvsql --insert (e1)"
-row pair csvsql_s "$R" "rm -f csvkit.db" "csvsql -d ; --db sqlite:///csvkit.db --insert --tables t s.csv" \
+row pair csvsql_s "$R" "rm -f csvkit.db && sync" "csvsql -d ; --db sqlite:///csvkit.db --insert --tables t s.csv" \
   "$(fresh ps)" "$(pimport s.csv bench-s ps)"
 echo "== XLSX -> datastore vs xlsx2csv (f8, f9)"
-row pair xlsx_inline "$R" "" "xlsx2csv -d ; m.xlsx x2c.csv" "$(fresh px)" "$(pimport m.xlsx bench-x px)"
-row pair xlsx_sst "$R" "" "xlsx2csv -d ; m-sst.xlsx x2c.csv" "$(fresh py)" "$(pimport m-sst.xlsx bench-y py)"
+row pair xlsx_inline "$R" "sync" "xlsx2csv -d ; m.xlsx x2c.csv" "$(fresh px)" "$(pimport m.xlsx bench-x px)"
+row pair xlsx_sst "$R" "sync" "xlsx2csv -d ; m-sst.xlsx x2c.csv" "$(fresh py)" "$(pimport m-sst.xlsx bench-y py)"
 rm -f x2c.csv
 
 echo "== peak RSS of passerelle import (MiB: max resident, anonymous, file-backed)"
@@ -137,6 +149,8 @@ p50() { awk -v q="$1" -v k="$2" '$1 == q && $2 == k {print $3}' search.txt; }
   printf "search_filter_page\t%s\t%s\t%s\t%s\n" "$cli_filter_page" "$(p50 filter-no-total http)" "$(p50 filter-no-total search)" "$(echo "$(p50 filter-no-total http) $cli_filter_page" | awk '{printf "%.2f", $1 / $2}')"
 } >>"$results"
 
+printf "cores_after\t%s\n" "$(py cores)" | tee -a "$results"
+
 echo
 echo "== Results"
 python3 - "$results" "$correct" "$M" "$S" "$LR" "$X" <<'PY'
@@ -157,6 +171,9 @@ speed = [
     ("xlsx_sst", "XLSX shared strings: passerelle import vs xlsx2csv", 1.0, ""),
 ]
 missed = []
+if "cores_before" in res:
+    print("free cores before and after the runs (2.0: both; ~1.3: one taken by other work): %s, %s" % (res["cores_before"][0], res["cores_after"][0]))
+    print()
 print("%-52s %12s %12s %8s  %s" % ("speed (rows/s; ratio = ours / reference)", "reference", "ours", "ratio", "target"))
 for key, label, target, note in speed:
     if key not in res:

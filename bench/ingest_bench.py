@@ -16,6 +16,12 @@
       /proc every 5 ms, the median peaks of the anonymous and the
       file-backed parts of the process's resident set.
 
+  ingest_bench.py cores
+      How many cores the machine gives right now: 2 x the time of one
+      busy process / the time of two at once, medians of 5 (2.0: both
+      cores free; with one core taken by another busy process, about 1.3,
+      as three processes then share two cores; 1.0 or less: both taken).
+
   ingest_bench.py sqltime DB N SQL…
       Runs the SQL statements N times in one sqlite3 CLI session with
       .timer on (rows to /dev/null) and prints the median, over the N
@@ -126,5 +132,26 @@ def sqltime(db, n, *stmts):
     print("%.3f" % (statistics.median(rounds) * 1000))
 
 
+def busy():
+    # Pure CPU work of a fixed size (about 0.3 s on one free core): x is
+    # kept to 32 bits, else it grows into a bignum and each step costs more.
+    x = 0
+    for i in range(2_000_000):
+        x = (x + (i ^ (x >> 3))) & 0xFFFFFFFF
+    return x
+
+
+def cores():
+    def run(n):
+        t = time.perf_counter()
+        ps = [subprocess.Popen([sys.executable, __file__, "busy"]) for _ in range(n)]
+        for p in ps:
+            p.wait()
+        return time.perf_counter() - t
+    one = statistics.median(run(1) for _ in range(5))
+    two = statistics.median(run(2) for _ in range(5))
+    print("%.2f" % (2 * one / two))
+
+
 if __name__ == "__main__":
-    {"pair": pair, "rss": rss, "sqltime": sqltime}[sys.argv[1]](*sys.argv[2:])
+    {"pair": pair, "rss": rss, "sqltime": sqltime, "cores": cores, "busy": busy}[sys.argv[1]](*sys.argv[2:])
