@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -16,21 +15,6 @@ type columnView struct {
 	Distinct        string // "12", "plus de 5 000"
 	Min, Max        string
 	Histogram       *histogramView
-}
-
-// columnProfile is catalog.FieldProfile as pages read it.
-type columnProfile struct {
-	Field          string `json:"field"`
-	Filled         int64  `json:"filled"`
-	Min            string `json:"min"`
-	Max            string `json:"max"`
-	Distinct       int64  `json:"distinct"`
-	DistinctCapped bool   `json:"distinct_capped"`
-	Histogram      []struct {
-		Lo    string `json:"lo"`
-		Hi    string `json:"hi"`
-		Count int64  `json:"count"`
-	} `json:"histogram"`
 }
 
 // histogramView is a small bar chart drawn as inline SVG, with the same
@@ -55,16 +39,9 @@ const (
 
 // columnViews lists a table's columns with their profile.
 func columnViews(t catalog.IngestTable, l lang) []columnView {
-	profiles := map[string]columnProfile{}
-	if len(t.Profile) > 0 {
-		// Read through JSON: the profile's fields grow over time, pages
-		// show what there is.
-		var list []columnProfile
-		if b, err := json.Marshal(t.Profile); err == nil && json.Unmarshal(b, &list) == nil {
-			for _, p := range list {
-				profiles[p.Field] = p
-			}
-		}
+	profiles := make(map[string]*catalog.FieldProfile, len(t.Profile))
+	for i := range t.Profile {
+		profiles[t.Profile[i].Field] = &t.Profile[i]
 	}
 	out := make([]columnView, 0, len(t.Fields))
 	for _, f := range t.Fields {
@@ -108,7 +85,7 @@ func (l lang) value(v, typ string) string {
 }
 
 // histogram lays out the bars of a column's histogram.
-func histogram(label string, p columnProfile, typ string, l lang) *histogramView {
+func histogram(label string, p *catalog.FieldProfile, typ string, l lang) *histogramView {
 	var top int64
 	for _, b := range p.Histogram {
 		top = max(top, b.Count)

@@ -307,35 +307,37 @@ var messagesFR = map[string]string{
 }
 
 // slug derives a dataset name from its title: ASCII, lower case, words
-// joined by hyphens, at most 80 characters.
+// joined by hyphens, at most 80 characters, cut between words.
 func slug(title string) string {
 	var b strings.Builder
 	dash := false
+	write := func(s string) {
+		if dash && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString(s)
+		dash = false
+	}
 	for _, r := range norm.NFD.String(strings.ToLower(title)) {
 		switch {
 		case unicode.Is(unicode.Mn, r):
 		case r == 'œ':
-			b.WriteString("oe")
-			dash = false
+			write("oe")
 		case r == 'æ':
-			b.WriteString("ae")
-			dash = false
+			write("ae")
 		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			b.WriteRune(r)
-			dash = false
+			write(string(r))
 		default:
 			dash = true
 		}
-		if b.Len() >= 80 {
-			break
-		}
 	}
-	s := strings.Trim(b.String(), "-")
+	s := b.String()
 	if len(s) > 80 {
-		s = strings.Trim(s[:80], "-")
+		cut := strings.LastIndexByte(s[:81], '-')
+		if cut < 40 {
+			cut = 80
+		}
+		s = strings.Trim(s[:cut], "-")
 	}
 	if len(s) < 2 {
 		s = "jeu-de-donnees"
@@ -349,6 +351,8 @@ type statusData struct {
 	R          *catalog.Resource
 	In         *catalog.Ingest
 	Running    bool
+	Auto       bool
+	URL        string
 	Percent    int
 	Report     *catalog.IngestReport
 	Tables     []statusTable
@@ -382,7 +386,7 @@ func (s *Server) statusPage(c *gin.Context) {
 		s.pageError(c, catalog.NotFoundf("Resource was not found"))
 		return
 	}
-	sd := &statusData{D: d, R: r, In: r.Ingest}
+	sd := &statusData{D: d, R: r, In: r.Ingest, URL: statusURL(d.Name, r.ID)}
 	p.Title = p.L.T("st_title") + " – " + resourceName(r)
 	if in := r.Ingest; in != nil {
 		sd.Running = in.State == catalog.IngestPending || in.State == catalog.IngestRunning
@@ -392,7 +396,10 @@ func (s *Server) statusPage(c *gin.Context) {
 		if p.L.Code == "en" || sd.Error == "" {
 			sd.Error = in.Error
 		}
-		if sd.Running {
+		// The page reloads itself while the file is ingested, unless the
+		// visitor stopped it (WCAG 2.2.1: a time limit can be turned off).
+		sd.Auto = c.Query("auto") != "0"
+		if sd.Running && sd.Auto {
 			p.Refresh = 2
 		}
 		if in.Report != nil {

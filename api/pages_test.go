@@ -709,6 +709,15 @@ func TestPublishFlow(t *testing.T) {
 		if findFirst(doc, atom.Progress) == nil {
 			t.Error("no progress bar")
 		}
+		// The visitor can stop the reloading (WCAG 2.2.1).
+		stop := linkHref(doc, "Arrêter le rechargement automatique")
+		if stop != loc+"?auto=0" {
+			t.Errorf("stop link %q", stop)
+		}
+		r, doc = b.mustGet(stop)
+		if strings.Contains(string(r.Body), `http-equiv="refresh"`) || linkHref(doc, "Reprendre le rechargement automatique") != loc {
+			t.Error("?auto=0 still reloads, or cannot restart")
+		}
 
 		h.runJobs()
 		r, doc = b.mustGet(loc)
