@@ -228,6 +228,38 @@ test('language: the switch link, ?lang=en and Accept-Language', async () => {
   }
 });
 
+test('reflow: at 320 CSS pixels wide (400 % zoom) no page scrolls sideways, only wide tables in their own region', async () => {
+  const narrow = await context.newPage();
+  try {
+    await narrow.setViewportSize({ width: 320, height: 640 });
+    const wide = [];
+    for (const url of ['/', '/?q=subventions', `/dataset/${made.main.name}`, `/dataset/${made.main.name}/resource/${made.main.id}/status`,
+      `/dataset/${made.main.name}/edit`, '/publish', `/organization/${env.org}`]) {
+      await narrow.goto(url);
+      const w = await narrow.evaluate(() => document.documentElement.scrollWidth);
+      if (w > 321) {
+        // The innermost elements that reach furthest right, positioned ones
+        // first (an absolute element escapes a scrolling box that is not
+        // its containing block).
+        const culprits = await narrow.evaluate((w) => [...document.querySelectorAll('body *')]
+          .filter((e) => Math.ceil(e.getBoundingClientRect().right) >= w - 1 &&
+            ![...e.children].some((c) => Math.ceil(c.getBoundingClientRect().right) >= w - 1))
+          .sort((a, b) => (getComputedStyle(a).position === 'static') - (getComputedStyle(b).position === 'static'))
+          .slice(0, 3).map((e) => {
+            const id = e.id ? '#' + e.id : (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : '');
+            const pos = getComputedStyle(e).position;
+            return `${e.tagName.toLowerCase()}${id}${pos === 'static' ? '' : ' (' + pos + ')'} ${Math.round(e.getBoundingClientRect().width)}px "${(e.innerText || '').slice(0, 40).replace(/\s+/g, ' ')}"`;
+          }), w);
+        wide.push(`${url}: ${w}px wide; ${culprits.join('; ')}`);
+        await narrow.screenshot({ path: path.join(env.artifacts, `reflow-320${url.replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true });
+      }
+    }
+    assert.deepEqual(wide, [], 'pages wider than the 320px viewport');
+  } finally {
+    await narrow.close();
+  }
+});
+
 test('publish a real commune file (shared fixtures), no schema', { skip: !env.realFixture && 'no ../shared/fixtures/tabular' }, async () => {
   made.real = await publish(env.realFixture, REAL_TITLE, /^$|aucun|none/i);
   await waitForIngest(page);
