@@ -98,9 +98,47 @@ export async function audit(page, name) {
     incomplete: result.incomplete.filter(wcag).map(simplify),
     bestPractice: result.violations.filter((v) => !wcag(v)).map(simplify),
   };
+  entry.focus = await focusWalk(page);
   audits.set(name, entry);
   writeFileSync(path.join(env.artifacts, 'axe.json'), JSON.stringify(Object.fromEntries(audits), null, 2));
   return serious(entry);
+}
+
+// focusWalk presses Tab from the top of the page to its last focusable
+// element (at most 120 times) and returns how many elements it reached and
+// those that did not show their focus.
+export async function focusWalk(page) {
+  await page.evaluate(() => {
+    const start = document.createElement('span');
+    start.id = '__e2e_start';
+    start.tabIndex = -1;
+    document.body.prepend(start);
+    start.focus();
+  });
+  const seen = [];
+  const hidden = [];
+  for (let i = 0; i < 120; i++) {
+    await page.keyboard.press('Tab');
+    const f = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body || el.id === '__e2e_start') return null;
+      const s = getComputedStyle(el);
+      // Focus inside a control's own parts (the calendar button of a date
+      // input) is drawn by the browser: not the page's to check.
+      const inner = !el.matches(':focus');
+      const visible = inner || (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || (s.boxShadow && s.boxShadow !== 'none');
+      const path = [];
+      for (let e = el; e && e !== document.body; e = e.parentElement) {
+        path.unshift(e.tagName.toLowerCase() + (e.id ? '#' + e.id : ''));
+      }
+      return { key: path.join('>') + ':' + [...el.parentElement.children].indexOf(el), label: (el.getAttribute('aria-label') || el.innerText || el.value || el.name || '').trim().slice(0, 40), tag: el.tagName.toLowerCase(), visible };
+    });
+    if (!f || (seen.length && f.key === seen[0])) break;
+    seen.push(f.key);
+    if (!f.visible) hidden.push(`${f.tag} "${f.label}"`);
+  }
+  await page.evaluate(() => document.getElementById('__e2e_start')?.remove());
+  return { reached: seen.length, hidden };
 }
 
 // serious returns the serious and critical violations of an audit.

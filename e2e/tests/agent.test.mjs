@@ -304,7 +304,7 @@ test('sign out', async () => {
 // REQUIRED are the pages issue 8 names, each of which must have been audited.
 const REQUIRED = ['home', 'search', 'dataset', 'organization', 'login', 'publish', 'status', 'edit', 'delete', '404'];
 
-test('axe-core (WCAG 2.1 A and AA): no serious or critical violation on any page', async (t) => {
+test('every page: no serious or critical axe-core violation (WCAG 2.1 A, AA), focus visible on all it reaches with Tab', async (t) => {
   const missing = REQUIRED.filter((name) => !audits.has(name));
   for (const [name, entry] of audits) {
     for (const line of findings(name, entry)) t.diagnostic(line);
@@ -313,6 +313,8 @@ test('axe-core (WCAG 2.1 A and AA): no serious or critical violation on any page
     await t.test(`${name} (${new URL(entry.url).pathname})`, () => {
       const vs = serious(entry);
       assert.equal(vs.length, 0, `${name}: ${entry.url}\n${describeViolations(vs)}`);
+      assert.ok(entry.focus.reached > 0, `${name}: Tab reached nothing`);
+      assert.deepEqual(entry.focus.hidden, [], `${name}: reached with Tab but no visible focus (outline or box-shadow)`);
     });
   }
   assert.deepEqual(missing, [], 'pages never audited (an earlier step failed)');
