@@ -98,6 +98,15 @@ export async function audit(page, name) {
     incomplete: result.incomplete.filter(wcag).map(simplify),
     bestPractice: result.violations.filter((v) => !wcag(v)).map(simplify),
   };
+  entry.structure = await page.evaluate(() => ({
+    title: document.title.trim(),
+    lang: document.documentElement.lang,
+    h1: document.querySelectorAll('h1').length,
+    main: document.querySelectorAll('main').length,
+    // Data tables (RGAA 5.4, 5.6): a caption and header cells.
+    tablesWithoutCaption: [...document.querySelectorAll('table')].filter((t) => !t.caption || !t.caption.textContent.trim()).length,
+    tablesWithoutHeaders: [...document.querySelectorAll('table')].filter((t) => !t.querySelector('th')).length,
+  }));
   entry.focus = await focusWalk(page);
   audits.set(name, entry);
   writeFileSync(path.join(env.artifacts, 'axe.json'), JSON.stringify(Object.fromEntries(audits), null, 2));

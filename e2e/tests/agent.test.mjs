@@ -67,8 +67,12 @@ test('home, signed out: French, a search landmark, the skip link first', async (
   assert.equal(first.href, '#contenu');
   assert.ok(first.visible, 'the skip link shows its focus');
   await page.keyboard.press('Enter');
-  assert.equal(new URL(page.url()).hash, '#contenu');
+  await page.waitForFunction(() => location.hash === '#contenu');
   assert.equal(await page.locator('#contenu').count(), 1, 'the skip link leads to #contenu');
+  // The next Tab goes on from the content, not from the top of the page.
+  const [next] = await tabTo(page, () => true, 1);
+  const inMain = await page.evaluate(() => !!document.activeElement.closest('#contenu'));
+  assert.ok(inMain, `after the skip link, Tab goes into the content (reached ${JSON.stringify(next)})`);
   await audit(page, 'home');
 });
 
@@ -313,6 +317,11 @@ test('every page: no serious or critical axe-core violation (WCAG 2.1 A, AA), fo
     await t.test(`${name} (${new URL(entry.url).pathname})`, () => {
       const vs = serious(entry);
       assert.equal(vs.length, 0, `${name}: ${entry.url}\n${describeViolations(vs)}`);
+      const st = entry.structure;
+      assert.ok(st.title.length > 0 && /^(fr|en)$/.test(st.lang), `${name}: <title> "${st.title}", lang "${st.lang}"`);
+      assert.equal(st.h1, 1, `${name}: one h1`);
+      assert.equal(st.main, 1, `${name}: one main landmark`);
+      assert.equal(st.tablesWithoutCaption + st.tablesWithoutHeaders, 0, `${name}: every table has a caption and header cells`);
       assert.ok(entry.focus.reached > 0, `${name}: Tab reached nothing`);
       assert.deepEqual(entry.focus.hidden, [], `${name}: reached with Tab but no visible focus (outline or box-shadow)`);
     });
