@@ -6,6 +6,8 @@
 // serious or critical violation, page by page.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -273,6 +275,24 @@ test('publish a real commune file (shared fixtures), no schema', { skip: !env.re
   const preview = page.locator('table').filter({ hasText: 'TENNIS ROQUES OLYMPIC CLUB' });
   assert.equal(await preview.count(), 1, 'the preview shows the first rows');
   await audit(page, 'dataset-real');
+});
+
+test('the status page while an ingest runs (a file of 300 000 rows)', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'passerelle-e2e-'));
+  try {
+    const file = path.join(dir, 'mandats-2024.csv');
+    const lines = ['idAttribuant;dateMandat;montant;nomBeneficiaire'];
+    for (let i = 0; i < 300_000; i++) {
+      lines.push(`21860194700013;${String(1 + (i % 28)).padStart(2, '0')}/${String(1 + (i % 12)).padStart(2, '0')}/2024;${i % 9999},${String(i % 100).padStart(2, '0')};Bénéficiaire ${i}`);
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    made.big = await publish(file, 'Mandats 2024 (grand fichier)', /^$|aucun|none/i);
+    if (!audits.has('status-running')) t.diagnostic('the ingest ended before the status page was seen: its running state was not audited');
+    await waitForIngest(page, 90_000);
+    assert.match(await page.locator('main').innerText(), /300[\s\u202f\u00a0.,]?000/, 'all rows read');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('delete a dataset after a confirmation page; then 404', async () => {
