@@ -32,7 +32,7 @@ const testBaseURL = "https://data.example.fr"
 // harness is a real server on a real database, with two organisations and
 // tokens for each kind of caller.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *api.Server
 	db       *storage.DB
 	sysadmin string // token of a sysadmin
@@ -49,7 +49,7 @@ type harness struct {
 // maxTestUpload is the harness server's upload limit.
 const maxTestUpload = 1 << 20
 
-func newHarness(t *testing.T, db *storage.DB) *harness {
+func newHarness(t testing.TB, db *storage.DB) *harness {
 	t.Helper()
 	h := &harness{t: t, db: db, dataDir: t.TempDir()}
 	blobs, err := storage.OpenBlobStore(context.Background(), "", h.dataDir)
@@ -201,7 +201,7 @@ func (h *harness) get(action, token string, query url.Values) *response {
 }
 
 // mustOK fails the test unless r is a 200 success.
-func mustOK(t *testing.T, r *response) *response {
+func mustOK(t testing.TB, r *response) *response {
 	t.Helper()
 	if r.Status != http.StatusOK || !r.Success {
 		t.Fatalf("want 200 success, got %d: %s", r.Status, r.Body)
@@ -211,7 +211,7 @@ func mustOK(t *testing.T, r *response) *response {
 
 // mustFail fails the test unless r is an error envelope with this status
 // and CKAN error type.
-func mustFail(t *testing.T, r *response, status int, errType string) *response {
+func mustFail(t testing.TB, r *response, status int, errType string) *response {
 	t.Helper()
 	if r.Status != status || r.Success || r.errorType() != errType {
 		t.Fatalf("want %d %q, got %d: %s", status, errType, r.Status, r.Body)
@@ -248,7 +248,7 @@ var (
 
 // validateAgainstSpec checks a response's status, content type and body
 // against openapi.yaml.
-func validateAgainstSpec(t *testing.T, req *http.Request, res *http.Response) {
+func validateAgainstSpec(t testing.TB, req *http.Request, res *http.Response) {
 	t.Helper()
 	specOnce.Do(func() {
 		b, err := os.ReadFile("../openapi.yaml")

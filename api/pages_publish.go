@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"mime"
@@ -8,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/gin-gonic/gin"
@@ -218,11 +220,38 @@ func (s *Server) publish(c *gin.Context) {
 		s.formFailed(c, p, err, func() { s.showPublish(c, p, f, http.StatusUnprocessableEntity) })
 		return
 	}
+	rid := created.Resources[0].ID
 	if s.svc.OnUpload != nil {
 		s.svc.OnUpload()
+		s.awaitIngest(ctx, rid)
 	}
 	s.log.Info("dataset published from the web", "dataset_id", created.ID, "token", p.User.Name)
-	c.Redirect(http.StatusSeeOther, statusURL(created.Name, created.Resources[0].ID))
+	c.Redirect(http.StatusSeeOther, statusURL(created.Name, rid))
+}
+
+// publishWait is how long publishing waits for a small file's ingestion,
+// so that the agent lands on its report rather than on a page that
+// reloads itself (which screen readers read again from the top).
+const publishWait = 3 * time.Second
+
+// awaitIngest waits, at most publishWait, for the ingestion of resource
+// id to end.
+func (s *Server) awaitIngest(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(ctx, publishWait)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		r, err := s.svc.Datasets.FindResource(ctx, id)
+		if err != nil || r.Ingest == nil || (r.Ingest.State != catalog.IngestPending && r.Ingest.State != catalog.IngestRunning) {
+			return
+		}
+	}
 }
 
 // formFailed shows a catalog error on its form (validation errors listed

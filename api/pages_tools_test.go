@@ -22,7 +22,7 @@ const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*
 // browser is a visitor of the web pages with a cookie jar.
 type browser struct {
 	h       *harness
-	t       *testing.T
+	t       testing.TB
 	cookies map[string]*http.Cookie
 	// acceptLanguage is sent with every request when not empty.
 	acceptLanguage string
@@ -115,7 +115,7 @@ func (b *browser) login(token string) {
 // h1 and no skipped heading level, unique ids, references to existing
 // ids, a label for every field, captions and scoped headers in tables,
 // an accessible name for every link and button. It returns the document.
-func checkPage(t *testing.T, path string, r *response) *html.Node {
+func checkPage(t testing.TB, path string, r *response) *html.Node {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
 		t.Errorf("%s: Content-Type %q", path, ct)
