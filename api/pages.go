@@ -74,6 +74,7 @@ var pageFuncs = template.FuncMap{
 	"progressPercent": func(p float64) int { return int(p*100 + 0.5) },
 	"cell":            cellText,
 	"int64":           func(n int) int64 { return int64(n) },
+	"upper":           strings.ToUpper,
 	"formats":         datasetFormats,
 	"excerpt":         excerpt,
 	"fieldArgs": func(p *page, id, label, value, hint string, required bool, typ string) any {

@@ -390,9 +390,12 @@ func (s *Server) datasetPage(c *gin.Context, id string) {
 				if j == skip {
 					continue
 				}
-				if b, ok := v.(bool); ok {
-					cells = append(cells, p.L.Bool(b))
-				} else {
+				switch v := v.(type) {
+				case bool:
+					cells = append(cells, p.L.Bool(v))
+				case float64:
+					cells = append(cells, p.L.number(cellText(v)))
+				default:
 					cells = append(cells, cellText(v))
 				}
 			}

@@ -127,6 +127,18 @@ func (l lang) Bool(b bool) string {
 	return l.T("no")
 }
 
+// Delimiter names a CSV delimiter: "point-virgule (;)".
+func (l lang) Delimiter(d string) string {
+	key := map[string]string{";": "delim_semicolon", ",": "delim_comma", "\t": "delim_tab", "|": "delim_pipe"}[d]
+	if key == "" {
+		return d
+	}
+	if d == "\t" {
+		return l.T(key)
+	}
+	return l.T(key) + " (" + d + ")"
+}
+
 // Size writes a byte count.
 func (l lang) Size(n int64) string { return humanSize(n, l) }
 
@@ -415,7 +427,10 @@ var messages = map[string][2]string{
 	"st_warnings":           {"Avertissements", "Warnings"},
 	"st_back":               {"Voir la page du jeu de données", "See the dataset's page"},
 	"st_no_ingest":          {"Ce fichier n'est pas intégré : c'est un lien.", "This file is not ingested: it is a link."},
-	"st_tab":                {"tabulation", "tab"},
+	"delim_semicolon":       {"point-virgule", "semicolon"},
+	"delim_comma":           {"virgule", "comma"},
+	"delim_tab":             {"tabulation", "tab"},
+	"delim_pipe":            {"barre verticale", "vertical bar"},
 	"ed_title":              {"Modifier", "Edit"},
 	"ed_tags":               {"Mots-clés", "Keywords"},
 	"ed_tags_hint":          {"Séparés par des virgules, par exemple « budget, finances ».", "Separated by commas, for instance \"budget, finances\"."},

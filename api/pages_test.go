@@ -725,7 +725,7 @@ func TestPublishFlow(t *testing.T) {
 			t.Error("the finished status page still refreshes")
 		}
 		page := text(doc)
-		for _, want := range []string{"Terminée", "Lignes lues : 3", "Format csv", "Encodage utf-8", "Séparateur ;", "Ligne d'en-tête 1", "codeInsee", "Valide"} {
+		for _, want := range []string{"Terminée", "Lignes lues : 3", "Format CSV", "Encodage UTF-8", "Séparateur point-virgule (;)", "Ligne d'en-tête 1", "codeInsee", "Valide"} {
 			if !strings.Contains(strings.ToLower(page), strings.ToLower(want)) {
 				t.Errorf("the status page lacks %q: %s", want, page)
 			}
