@@ -255,7 +255,7 @@ var messages = map[string][2]string{
 	"footer_api":         {"API du catalogue (CKAN)", "Catalogue API (CKAN)"},
 	"footer_dcat":        {"Catalogue DCAT-AP", "DCAT-AP catalogue"},
 	"footer_openapi":     {"Documentation de l'API (OpenAPI)", "API documentation (OpenAPI)"},
-	"footer_access":      {"Accessibilité : conforme aux exigences du RGAA 4 visées (niveau AA)", "Accessibility: aims at RGAA 4 / WCAG 2.1 AA"},
+	"footer_access":      {"Accessibilité : pages conçues pour le RGAA 4 / WCAG 2.1 AA, non auditées", "Accessibility: pages built for RGAA 4 / WCAG 2.1 AA, not audited"},
 	"errors_title":       {"Le formulaire contient des erreurs", "There is a problem with the form"},
 	"none":               {"Non renseignée", "Not given"},
 	"optional":           {"Facultatif.", "Optional."},
