@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -211,17 +212,51 @@ func (s *DatasetService) DeleteDataset(ctx context.Context, idOrName string) err
 }
 
 // FindResource implements catalog.DatasetService.
+//
+// It reads the resource's row, its latest ingestion and only the dataset
+// columns that say who may read it: datastore_search and downloads call
+// it on every request, and a whole dataset (tags, extras, every resource,
+// organisation) is ten times the work.
 func (s *DatasetService) FindResource(ctx context.Context, id string) (*catalog.Resource, error) {
-	d, err := s.datasetOfResource(ctx, id)
+	if id == "" {
+		return nil, catalog.Invalid("id", "Missing value")
+	}
+	tx := s.db.gorm.WithContext(ctx)
+	var rr resourceRow
+	err := tx.Where("id = ? AND state = ?", id, catalog.StateActive).Take(&rr).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, catalog.NotFoundf("Resource was not found.")
+	}
 	if err != nil {
+		return nil, internal("find resource", err)
+	}
+	var dr datasetRow
+	err = tx.Select("id", "name", "state", "private", "owner_org").Where("id = ?", rr.DatasetID).Take(&dr).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, catalog.NotFoundf("Resource was not found.")
+	}
+	if err != nil {
+		return nil, internal("find resource's dataset", err)
+	}
+	d := &catalog.Dataset{ID: dr.ID, Name: dr.Name, State: catalog.State(dr.State), Private: dr.Private, OwnerOrg: dr.OwnerOrg}
+	if err := checkRead(catalog.PrincipalFrom(ctx), d); err != nil {
+		if catalog.ErrorKind(err) == catalog.KindNotFound {
+			return nil, catalog.NotFoundf("Resource was not found.")
+		}
 		return nil, err
 	}
-	for i := range d.Resources {
-		if d.Resources[i].ID == id {
-			return &d.Resources[i], nil
+	r := rr.toCatalog()
+	if rr.IngestJobID != "" {
+		var job jobRow
+		err := tx.Omit("validation").Where("id = ?", rr.IngestJobID).Take(&job).Error
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, internal("find resource's ingestion", err)
+		}
+		if err == nil {
+			r.Ingest = job.toIngest()
 		}
 	}
-	return nil, catalog.NotFoundf("Resource was not found.")
+	return &r, nil
 }
 
 // datasetOfResource returns the readable dataset holding an active resource.
@@ -423,7 +458,8 @@ func loadDatasets(tx *gorm.DB, rows []datasetRow) ([]*catalog.Dataset, error) {
 	}
 	if len(jobIDs) > 0 {
 		var jobs []jobRow
-		if err := tx.Where("id IN ?", jobIDs).Find(&jobs).Error; err != nil {
+		// Not the whole validation report: resources carry its summary.
+		if err := tx.Omit("validation").Where("id IN ?", jobIDs).Find(&jobs).Error; err != nil {
 			return nil, fmt.Errorf("load ingest jobs: %w", err)
 		}
 		byJob := make(map[string]*catalog.Ingest, len(jobs))
