@@ -262,6 +262,9 @@ type tableView struct {
 	Columns    []columnView
 	// HasProfile says whether the columns come with their profile.
 	HasProfile bool
+	// fromReport says Rows comes from the ingestion report: the preview
+	// need not count the rows again.
+	fromReport bool
 }
 
 type validationView struct {
@@ -340,7 +343,7 @@ func (s *Server) datasetPage(c *gin.Context, id string) {
 				continue
 			}
 			seen[tr.ID], seen[tr.DatastoreTable] = true, true
-			tv := tableView{ResourceID: tr.ID, Name: resourceName(tr), Rows: t.Rows, HasProfile: len(t.Profile) > 0}
+			tv := tableView{ResourceID: tr.ID, Name: resourceName(tr), Rows: t.Rows, HasProfile: len(t.Profile) > 0, fromReport: true}
 			tv.Columns = columnViews(t, p.L)
 			dd.Tables = append(dd.Tables, tv)
 		}
@@ -363,12 +366,14 @@ func (s *Server) datasetPage(c *gin.Context, id string) {
 		if s.svc.Datastore == nil || !r.DatastoreActive || r.DatastoreTable == "" {
 			continue
 		}
-		res, err := s.svc.Datastore.Search(ctx, r.DatastoreTable, catalog.DatastoreQuery{Limit: previewRows, IncludeTotal: true})
+		res, err := s.svc.Datastore.Search(ctx, r.DatastoreTable, catalog.DatastoreQuery{Limit: previewRows, IncludeTotal: !tv.fromReport})
 		if err != nil {
 			s.log.Warn("dataset page preview", "resource_id", r.ID, "err", err)
 			continue
 		}
-		tv.Rows = res.Total
+		if !tv.fromReport {
+			tv.Rows = res.Total
+		}
 		skip := -1
 		for j, f := range res.Fields {
 			if f.ID == "_id" {

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"fmt"
+	"html"
+	"html/template"
 	"strconv"
 	"strings"
 
@@ -23,6 +26,9 @@ type histogramView struct {
 	Title string // the chart's summary, its accessible name
 	Bars  []barView
 	W, H  int
+	// Rects and Items are the bars as SVG and as list items, written
+	// here rather than by the template: a page shows hundreds of them.
+	Rects, Items template.HTML
 }
 
 type barView struct {
@@ -111,6 +117,12 @@ func histogram(label string, p *catalog.FieldProfile, typ string, l lang) *histo
 			Lo: l.value(b.Lo, typ), Hi: l.value(b.Hi, typ), Count: l.Int(b.Count),
 		})
 	}
+	var rects, items strings.Builder
+	for _, b := range hv.Bars {
+		fmt.Fprintf(&rects, `<rect x="%s" y="%s" width="%s" height="%s"></rect>`, b.X, b.Y, b.W, b.H)
+		fmt.Fprintf(&items, "<li>%s – %s : %s</li>", html.EscapeString(b.Lo), html.EscapeString(b.Hi), html.EscapeString(b.Count))
+	}
+	hv.Rects, hv.Items = template.HTML(rects.String()), template.HTML(items.String())
 	m := hv.Bars[mode]
 	values := l.T("hist_values")
 	if p.Histogram[mode].Count == 1 {

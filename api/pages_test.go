@@ -238,6 +238,9 @@ func TestDatasetPage(t *testing.T) {
 		if preview == nil {
 			t.Fatal("no preview table")
 		}
+		if c := text(findFirst(preview, atom.Caption)); !strings.Contains(c, "3 premières lignes") || !strings.Contains(c, "(3 lignes au total)") {
+			t.Errorf("preview caption %q", c)
+		}
 		ths := findAll(preview, func(n *html.Node) bool { return n.DataAtom == atom.Th })
 		if len(ths) != 7 || text(ths[0]) != "idAttribuant" || attr(ths[0], "scope") != "col" {
 			t.Errorf("preview headers: %d, first %q", len(ths), text(ths[0]))
