@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ func BenchmarkIngest(b *testing.B) {
 	var rows int64
 	for b.Loop() {
 		b.StopTimer()
-		_, r := benchIngestOnce(b, e, up, "")
+		r, _, _ := benchIngestOnce(b, e, up, "")
 		rows += r.Ingest.Rows
 		b.StartTimer()
 	}
@@ -50,7 +51,9 @@ const benchSchemaID = "bench/subventions"
 // other work on the machine hits both alike. Besides ns/op (one pair), it
 // reports the median time of each (no-schema-s, schema-s), the median of
 // the per-pair ratios (schema/no-schema) and the overhead it means
-// (overhead-%), and the rows per second of each.
+// (overhead-%), the rows per second of each, and the median of the
+// per-pair ratios of the CPU time the process used (schema-cpu/no-schema-cpu):
+// the work validation adds, which load from elsewhere hardly changes.
 //
 // The file must follow the schema (the generator's does): the benchmark
 // fails when the validation could not run, and logs the report's errors.
@@ -66,19 +69,19 @@ func BenchmarkIngestSchema(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.SetBytes(2 * size)
-	var plain, checked, ratios []float64
+	var plain, checked, ratios, cpu []float64
 	var rows int64
 	i := 0
 	for b.Loop() {
 		b.StopTimer()
-		var tp, tc time.Duration
+		var tp, tc, cp, cc time.Duration
 		var rp, rc *catalog.Resource
 		if i%2 == 0 {
-			tp, rp = benchIngestOnce(b, e, up, "")
-			tc, rc = benchIngestOnce(b, e, up, benchSchemaID)
+			rp, tp, cp = benchIngestOnce(b, e, up, "")
+			rc, tc, cc = benchIngestOnce(b, e, up, benchSchemaID)
 		} else {
-			tc, rc = benchIngestOnce(b, e, up, benchSchemaID)
-			tp, rp = benchIngestOnce(b, e, up, "")
+			rc, tc, cc = benchIngestOnce(b, e, up, benchSchemaID)
+			rp, tp, cp = benchIngestOnce(b, e, up, "")
 		}
 		if rp.Ingest.Rows != rc.Ingest.Rows {
 			b.Fatalf("%d rows without the schema, %d with it", rp.Ingest.Rows, rc.Ingest.Rows)
@@ -94,6 +97,7 @@ func BenchmarkIngestSchema(b *testing.B) {
 		plain = append(plain, tp.Seconds())
 		checked = append(checked, tc.Seconds())
 		ratios = append(ratios, tc.Seconds()/tp.Seconds())
+		cpu = append(cpu, cc.Seconds()/cp.Seconds())
 		rows = rc.Ingest.Rows
 		i++
 		b.StartTimer()
@@ -105,6 +109,7 @@ func BenchmarkIngestSchema(b *testing.B) {
 	b.ReportMetric(100*(ratio-1), "overhead-%")
 	b.ReportMetric(float64(rows)/median(plain), "no-schema-rows/s")
 	b.ReportMetric(float64(rows)/median(checked), "schema-rows/s")
+	b.ReportMetric(median(cpu), "schema-cpu/no-schema-cpu")
 }
 
 // benchUpload stores BenchmarkIngest's file in a fresh SQLite
@@ -129,9 +134,10 @@ func benchUpload(b *testing.B) (*env, *catalog.Upload, int64) {
 
 // benchIngestOnce ingests up as a new resource declaring schema (or none),
 // with the benchmark's timer running during the pipeline's Run only, and
-// removes it afterwards. It returns the time Run took and the resource as
-// stored after it. The caller stops the timer before.
-func benchIngestOnce(b *testing.B, e *env, up *catalog.Upload, schema string) (time.Duration, *catalog.Resource) {
+// removes it afterwards. It returns the resource as stored after Run, the
+// time Run took and the CPU time the process used meanwhile. The caller
+// stops the timer before.
+func benchIngestOnce(b *testing.B, e *env, up *catalog.Upload, schema string) (_ *catalog.Resource, wall, cpu time.Duration) {
 	r, err := e.datasets.CreateResource(admin, &catalog.Resource{DatasetID: e.dataset.ID, URLType: "upload", URL: up.Filename, Upload: up, Schema: schema})
 	if err != nil {
 		b.Fatal(err)
@@ -143,6 +149,7 @@ func benchIngestOnce(b *testing.B, e *env, up *catalog.Upload, schema string) (t
 	phases := os.Getenv("PASSERELLE_BENCH_PHASES") != ""
 	runtime.GC() // the previous run's garbage is not this one's to collect
 	b.StartTimer()
+	c0 := cpuTime()
 	t0 := time.Now()
 	last := ""
 	var lastT time.Duration
@@ -159,10 +166,10 @@ func benchIngestOnce(b *testing.B, e *env, up *catalog.Upload, schema string) (t
 	if err := e.pipeline.Run(context.Background(), job, "bench", onProgress); err != nil {
 		b.Fatal(err)
 	}
-	took := time.Since(t0)
+	wall, cpu = time.Since(t0), cpuTime()-c0
 	b.StopTimer()
 	if phases {
-		b.Logf("%8.3fs done", took.Seconds())
+		b.Logf("%8.3fs done", wall.Seconds())
 	}
 	r, err = e.datasets.FindResource(admin, r.ID)
 	if err != nil {
@@ -174,7 +181,16 @@ func benchIngestOnce(b *testing.B, e *env, up *catalog.Upload, schema string) (t
 	if err := e.store.Drop(context.Background(), r.DatastoreTable); err != nil {
 		b.Fatal(err)
 	}
-	return took, r
+	return r, wall, cpu
+}
+
+// cpuTime returns the user and system time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func median(v []float64) float64 {
