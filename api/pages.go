@@ -148,8 +148,11 @@ type page struct {
 	Errors []formError
 	// Notice is a one-line confirmation shown at the top.
 	Notice string
-	// Refresh, when > 0, reloads the page after that many seconds.
+	// Refresh, when > 0, reloads the page after that many seconds when
+	// JavaScript does not run.
 	Refresh int
+	// Script is a file of static/ the page loads, or "".
+	Script string
 	// Head adds alternate links and JSON-LD to <head>.
 	Alternates []alternate
 	JSONLD     template.JS
@@ -208,7 +211,7 @@ func (s *Server) render(c *gin.Context, status int, name string, p *page) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	if p.User != nil || p.CSRF != "" {
 		h.Set("Cache-Control", "private, no-store")
 	}

@@ -430,6 +430,7 @@ func (s *Server) statusPage(c *gin.Context) {
 		sd.Auto = c.Query("auto") != "0"
 		if sd.Running && sd.Auto {
 			p.Refresh = 2
+			p.Script = "status.js"
 		}
 		if in.Report != nil {
 			for i, t := range in.Report.Tables {

@@ -702,8 +702,16 @@ func TestPublishFlow(t *testing.T) {
 
 		// While the ingestion waits: progress, refresh, a live status.
 		r, doc = b.mustGet(loc)
-		if !strings.Contains(string(r.Body), `<meta http-equiv="refresh" content="2">`) {
-			t.Error("the pending status page does not refresh itself")
+		// Without JavaScript it reloads itself; with it, status.js
+		// updates the status region in place.
+		if !strings.Contains(string(r.Body), `<noscript><meta http-equiv="refresh" content="2"></noscript>`) || !strings.Contains(string(r.Body), `<script src="/static/status.js" defer></script>`) {
+			t.Error("the pending status page does not follow the ingestion")
+		}
+		if region := byID(doc, "ingest-status"); region == nil || attr(region, "data-running") != "true" || attr(region, "data-poll") != loc+"?auto=0" {
+			t.Error("no status region for status.js to poll")
+		}
+		if r := b.get("/static/status.js"); r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/javascript") {
+			t.Errorf("status.js: %d %q", r.Status, r.Header.Get("Content-Type"))
 		}
 		st := findAll(doc, func(n *html.Node) bool { return attr(n, "role") == "status" && attr(n, "aria-live") == "polite" })
 		if len(st) != 1 || !strings.Contains(text(st[0]), "En attente") {
@@ -713,19 +721,22 @@ func TestPublishFlow(t *testing.T) {
 			t.Error("no progress bar")
 		}
 		// The visitor can stop the reloading (WCAG 2.2.1).
-		stop := linkHref(doc, "Arrêter le rechargement automatique")
+		stop := linkHref(doc, "Arrêter le suivi automatique")
 		if stop != loc+"?auto=0" {
 			t.Errorf("stop link %q", stop)
 		}
 		r, doc = b.mustGet(stop)
-		if strings.Contains(string(r.Body), `http-equiv="refresh"`) || linkHref(doc, "Reprendre le rechargement automatique") != loc {
+		if strings.Contains(string(r.Body), `http-equiv="refresh"`) || strings.Contains(string(r.Body), "status.js") || linkHref(doc, "Reprendre le suivi automatique") != loc {
 			t.Error("?auto=0 still reloads, or cannot restart")
 		}
 
 		h.runJobs()
 		r, doc = b.mustGet(loc)
-		if strings.Contains(string(r.Body), `http-equiv="refresh"`) {
-			t.Error("the finished status page still refreshes")
+		if strings.Contains(string(r.Body), `http-equiv="refresh"`) || strings.Contains(string(r.Body), "status.js") {
+			t.Error("the finished status page still follows the ingestion")
+		}
+		if attr(byID(doc, "ingest-status"), "data-running") != "false" {
+			t.Error("the finished status region says it runs")
 		}
 		page := text(doc)
 		for _, want := range []string{"Terminée", "Lignes lues : 3", "Format CSV", "Encodage UTF-8", "Séparateur point-virgule (;)", "Ligne d'en-tête 1", "codeInsee", "Valide"} {

@@ -130,6 +130,7 @@ func (s *Server) routes(m *requestMetrics, metricsHandler http.Handler) *gin.Eng
 	// Web pages (SPEC §7); /dataset/:id serves the page to browsers.
 	r.GET("/", s.home)
 	r.GET("/static/passerelle.css", s.staticFile("passerelle.css", "text/css; charset=utf-8"))
+	r.GET("/static/status.js", s.staticFile("status.js", "text/javascript; charset=utf-8"))
 	r.GET("/organization/:name", s.organizationPage)
 	r.GET("/login", s.loginPage)
 	r.POST("/login", s.login)

@@ -356,6 +356,7 @@ paths["/"] = {"get": page("Home: search the catalogue with facets and pages.", [
   {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}, "description": "Page of results (20 a page)."}],
   {"400": html_resp("Bad page number.")})}
 paths["/static/passerelle.css"] = {"get": {"tags": ["Web pages"], "summary": "The pages' stylesheet.", "responses": {"200": {"description": "CSS.", "content": {"text/css": {"schema": S}}}}}}
+paths["/static/status.js"] = {"get": {"tags": ["Web pages"], "summary": "Progressive enhancement of the ingestion status page: the status region updated in place rather than the page reloaded.", "responses": {"200": {"description": "JavaScript.", "content": {"text/javascript": {"schema": S}}}}}}
 paths["/organization/{name}"] = {"get": page("An organisation and its datasets.", [path_p("name", "Organisation name or id."), {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
   {"400": html_resp("Bad page number."), "404": html_resp("No such organisation.")})}
 paths["/login"] = {"get": page("Sign-in form: an API token."),
@@ -372,8 +373,8 @@ paths["/publish"] = {"get": page("Form that creates a dataset from a file (signe
       "upload": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}},
     "responses": {"303": redirect("Created: to the ingestion status page."), "400": html_resp("Unreadable form."), "403": forbidden,
       "413": html_resp("The file is larger than PASSERELLE_MAX_UPLOAD_BYTES: the form again."), "422": html_resp("Missing or invalid fields: the form again, errors listed and linked to their fields.")}}}
-rid = [path_p("id", "Dataset name or id."), path_p("rid", "Resource id.")]
-paths["/dataset/{id}/resource/{rid}/status"] = {"get": page("A file's ingestion: state, progress and rows (the page reloads every 2 s while it runs), then the detection and validation reports.", rid,
+rid = [path_p("id", "Dataset name or id."), path_p("rid", "Resource id."), {"name": "auto", "in": "query", "schema": {"type": "string", "enum": ["0"]}, "description": "0: do not follow the ingestion automatically."}]
+paths["/dataset/{id}/resource/{rid}/status"] = {"get": page("A file's ingestion: state, progress and rows (updated every 2 s while it runs: in place with JavaScript, by a <noscript> meta refresh without; ?auto=0 stops it), then the detection and validation reports.", rid,
   {"403": html_resp("Private dataset."), "404": html_resp("No such dataset or resource.")})}
 did = [path_p("id", "Dataset name or id.")]
 def write_pages(summary, post_summary, ok):
