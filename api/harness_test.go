@@ -51,6 +51,13 @@ const maxTestUpload = 1 << 20
 
 func newHarness(t testing.TB, db *storage.DB) *harness {
 	t.Helper()
+	return newHarnessWith(t, db, nil)
+}
+
+// newHarnessWith is newHarness with adjust changing the services before
+// the server is built (an OnUpload hook…).
+func newHarnessWith(t testing.TB, db *storage.DB, adjust func(h *harness, svc *api.Services)) *harness {
+	t.Helper()
 	h := &harness{t: t, db: db, dataDir: t.TempDir()}
 	blobs, err := storage.OpenBlobStore(context.Background(), "", h.dataDir)
 	if err != nil {
@@ -71,10 +78,7 @@ func newHarness(t testing.TB, db *storage.DB) *harness {
 		t.Fatal(err)
 	}
 	h.pipeline = &ingest.Pipeline{Jobs: h.jobs, Blobs: blobs, Datastore: ds, Log: slog.New(slog.DiscardHandler), Lease: time.Minute, TempDir: t.TempDir(), Schemas: h.schemas}
-	h.srv = api.NewServer(api.Config{
-		BaseURL: testBaseURL, SiteTitle: "Données de test", SiteDescription: "Catalogue de test", Version: "test",
-		MaxUploadBytes: maxTestUpload, TempDir: t.TempDir(),
-	}, api.Services{
+	svc := api.Services{
 		Datasets:      storage.NewDatasetService(db),
 		Organizations: storage.NewOrganizationService(db),
 		Tokens:        storage.NewTokenService(db),
@@ -84,7 +88,14 @@ func newHarness(t testing.TB, db *storage.DB) *harness {
 		Validations:   h.jobs,
 		History:       h.jobs,
 		Ready:         db.Ping,
-	}, nil)
+	}
+	if adjust != nil {
+		adjust(h, &svc)
+	}
+	h.srv = api.NewServer(api.Config{
+		BaseURL: testBaseURL, SiteTitle: "Données de test", SiteDescription: "Catalogue de test", Version: "test",
+		MaxUploadBytes: maxTestUpload, TempDir: t.TempDir(),
+	}, svc, nil)
 	ctx := catalog.WithPrincipal(context.Background(), &catalog.Principal{Name: "setup", Sysadmin: true})
 	orgs := storage.NewOrganizationService(db)
 	if h.orgA, err = orgs.CreateOrganization(ctx, &catalog.Organization{Name: "ville-a", Title: "Ville d'Arles"}); err != nil {

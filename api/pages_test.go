@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +13,10 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/passerelle/passerelle/api"
+	"github.com/passerelle/passerelle/storage"
+	"github.com/passerelle/passerelle/storage/storagetest"
 )
 
 // TestPagesLanguages renders every public page in French (the default)
@@ -912,6 +917,37 @@ func TestHostileText(t *testing.T) {
 					t.Errorf("JSON-LD: %v %v", err, ld["name"])
 				}
 			}
+		}
+	})
+}
+
+// TestPublishWaitsForSmallFiles: with ingestion workers at hand, publishing
+// a small file waits for its ingestion, and the agent lands on the report
+// rather than on a page that follows the ingestion.
+func TestPublishWaitsForSmallFiles(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := newHarnessWith(t, db, func(h *harness, svc *api.Services) {
+			svc.OnUpload = func() {
+				go func() {
+					for {
+						job, err := h.jobs.Claim(context.Background(), "page-worker", h.pipeline.Lease)
+						if err != nil {
+							return
+						}
+						h.pipeline.Run(context.Background(), job, "page-worker", nil)
+					}
+				}()
+			}
+		})
+		b := h.browser()
+		b.login(h.editorA)
+		r := b.postMultipart("/publish", map[string]string{"csrf": b.csrf("/publish"), "title": "Petit fichier", "owner_org": h.orgA.ID}, "petit.csv", []byte(subventionsCSV))
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("publish: %d", r.Status)
+		}
+		r, doc := b.mustGet(r.Header.Get("Location"))
+		if strings.Contains(string(r.Body), "refresh") || !strings.Contains(text(byID(doc, "ingest-status")), "Terminée") {
+			t.Errorf("the status page after publishing: %s", text(byID(doc, "ingest-status")))
 		}
 	})
 }
