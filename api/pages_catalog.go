@@ -116,6 +116,24 @@ func (s *Server) home(c *gin.Context) {
 	}
 	d := &homeData{Q: q, Count: res.Count, Results: res.Datasets, Page: pageNo, Searched: q != "" || len(sp.FQ) > 0}
 	d.Pages = max(1, (res.Count+searchPageSize-1)/searchPageSize)
+	// The title says what a search found: it is the first thing a screen
+	// reader reads of the new page.
+	if d.Searched {
+		count := p.L.T("results_none")
+		switch {
+		case res.Count == 1:
+			count = p.L.T("results_count_1")
+		case res.Count > 1:
+			count = p.L.Int(int64(res.Count)) + " " + p.L.T("results_count_n")
+		}
+		if q != "" {
+			count += " " + p.L.T("results_for") + " « " + q + " »"
+		}
+		if pageNo > 1 {
+			count += ", " + strings.ToLower(p.L.T("page_n")) + " " + strconv.Itoa(pageNo)
+		}
+		p.Title = count + " – " + p.Title
+	}
 	// link builds the URL of the search with one value toggled.
 	link := func(field, value string, on bool, page int) string {
 		v := url.Values{}

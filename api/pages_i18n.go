@@ -273,6 +273,8 @@ var messages = map[string][2]string{
 	"results_count_0":    {"Aucun jeu de données ne correspond.", "No dataset matches."},
 	"results_count_1":    {"1 jeu de données", "1 dataset"},
 	"results_count_n":    {"jeux de données", "datasets"},
+	"results_none":       {"Aucun résultat", "No result"},
+	"results_for":        {"pour", "for"},
 	"filters":            {"Affiner la recherche", "Refine the search"},
 	"filters_active":     {"Filtres actifs", "Active filters"},
 	"filter_remove":      {"Retirer le filtre", "Remove filter"},

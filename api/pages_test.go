@@ -150,6 +150,15 @@ func TestHomeSearch(t *testing.T) {
 				t.Errorf("%s: %d results, want %d", tc.path, len(got), tc.n)
 			}
 		}
+		// The title says what a search found.
+		_, doc = b.mustGet("/?q=v%C3%A9los")
+		if got := text(findFirst(doc, atom.Title)); !strings.HasPrefix(got, "1 jeu de données pour « vélos » – Catalogue des données") {
+			t.Errorf("search title %q", got)
+		}
+		_, doc = b.mustGet("/?tags=commun&page=2")
+		if got := text(findFirst(doc, atom.Title)); !strings.HasPrefix(got, "23 jeux de données, page 2 – ") {
+			t.Errorf("search title %q", got)
+		}
 		// An active filter can be removed, and stays while searching.
 		_, doc = b.mustGet("/?tags=pair")
 		if !hasLink(doc, "/") {
