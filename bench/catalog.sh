@@ -46,7 +46,9 @@ TOKEN=bench-$RANDOM$RANDOM$RANDOM
 URL=http://127.0.0.1:$PORT
 LOCK=/tmp/passerelle-bench.lock
 
-command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
+for tool in wrk jq curl flock; do
+  command -v $tool >/dev/null || { echo "$tool is needed (apt-get install $tool)"; exit 1; }
+done
 mkdir -p "$W/bin"
 RESULTS=$W/results.tsv
 : >"$RESULTS"
