@@ -47,7 +47,7 @@ URL=http://127.0.0.1:$PORT
 LOCK=/tmp/passerelle-bench.lock
 
 for tool in wrk jq curl flock; do
-  command -v $tool >/dev/null || { echo "$tool is needed (apt-get install $tool)"; exit 1; }
+  command -v $tool >/dev/null || { echo "$tool is needed"; exit 1; }
 done
 mkdir -p "$W/bin"
 RESULTS=$W/results.tsv
