@@ -1,12 +1,16 @@
 package api
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/passerelle/passerelle/catalog"
 )
@@ -103,17 +107,154 @@ func (s *Server) datastoreSearch(ctx context.Context, p *params) (any, error) {
 		out["records_format"] = format
 		out["records"] = delimitedRecords(res.Records, format)
 	default:
-		records := make([]map[string]any, len(res.Records))
-		for i, row := range res.Records {
-			m := make(map[string]any, len(row))
-			for j, v := range row {
-				m[res.Fields[j].ID] = v
-			}
-			records[i] = m
+		keys := make([]string, len(res.Fields))
+		for i, f := range res.Fields {
+			keys[i] = f.ID
 		}
-		out["records"] = records
+		// Written out rather than through encoding/json, which would
+		// check and compact the records' JSON once more.
+		var head bytes.Buffer
+		enc := json.NewEncoder(&head)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(out); err != nil {
+			return nil, err
+		}
+		records, err := objectRecords{keys: keys, rows: res.Records}.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		h := bytes.TrimRight(head.Bytes(), "\n")
+		return jsonStream(func(w *bufio.Writer) error {
+			w.Write(h[:len(h)-1]) // without its closing brace
+			w.WriteString(`,"records":`)
+			w.Write(records)
+			return w.WriteByte('}')
+		}), nil
 	}
 	return out, nil
+}
+
+// objectRecords writes rows as JSON objects whose keys follow the fields'
+// order, as CKAN writes them, without a map per row: building and sorting
+// maps took a third of a datastore_search request.
+type objectRecords struct {
+	keys []string
+	rows [][]any
+}
+
+func (o objectRecords) MarshalJSON() ([]byte, error) {
+	names := make([][]byte, len(o.keys))
+	for i, k := range o.keys {
+		names[i] = append(appendJSONString(nil, k), ':')
+	}
+	b := make([]byte, 0, 2+len(o.rows)*len(o.keys)*24)
+	b = append(b, '[')
+	for i, row := range o.rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		for j, v := range row {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, names[j]...)
+			var err error
+			if b, err = appendJSONValue(b, v); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']'), nil
+}
+
+// appendJSONValue appends a datastore value (int64, float64, bool, string
+// or nil) as encoding/json writes it; other types go through it.
+func appendJSONValue(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	case string:
+		return appendJSONString(b, v), nil
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return append(b, "null"...), nil
+		}
+		// encoding/json's format: exponent only for very small or large.
+		f := byte('f')
+		if a := math.Abs(v); a != 0 && (a < 1e-6 || a >= 1e21) {
+			f = 'e'
+		}
+		b = strconv.AppendFloat(b, v, f, -1, 64)
+		if n := len(b); f == 'e' && n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1] // e-07 → e-7
+			b = b[:n-1]
+		}
+		return b, nil
+	}
+	j, err := json.Marshal(v)
+	return append(b, j...), err
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and
+// control characters escaped, invalid UTF-8 as U+FFFD, and U+2028/U+2029
+// escaped as encoding/json does.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // fieldDict is a datastore field as CKAN shows it; the column's header in

@@ -20,19 +20,22 @@ type envelope struct {
 	Error   map[string]any
 }
 
-func (e envelope) MarshalJSON() ([]byte, error) {
+func (e envelope) MarshalJSON() ([]byte, error) { return json.Marshal(e.shape()) }
+
+// shape is the value the envelope is written as.
+func (e envelope) shape() any {
 	if e.Success {
-		return json.Marshal(struct {
+		return struct {
 			Help    string `json:"help"`
 			Success bool   `json:"success"`
 			Result  any    `json:"result"`
-		}{e.Help, true, e.Result})
+		}{e.Help, true, e.Result}
 	}
-	return json.Marshal(struct {
+	return struct {
 		Help    string         `json:"help"`
 		Success bool           `json:"success"`
 		Error   map[string]any `json:"error"`
-	}{e.Help, false, e.Error})
+	}{e.Help, false, e.Error}
 }
 
 // jsonContentType is the exact header CKAN sends.
@@ -42,6 +45,11 @@ func writeJSON(c *gin.Context, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
+	if e, ok := v.(envelope); ok {
+		// Not through MarshalJSON: the encoder would check and compact
+		// the whole response a second time.
+		v = e.shape()
+	}
 	if err := enc.Encode(v); err != nil {
 		c.Data(http.StatusInternalServerError, jsonContentType, []byte(`{"success": false, "error": {"__type": "Internal Server Error", "message": "Internal Server Error"}}`))
 		return
