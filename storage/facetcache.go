@@ -7,12 +7,11 @@ import (
 	"sync"
 
 	"gorm.io/gorm"
-
-	"github.com/passerelle/passerelle/catalog"
 )
 
 // Facet counts are the costliest part of a search: a GROUP BY over every
-// matching dataset (and its tags or resources). The same facets are asked
+// matching dataset (and its tags or resources); the count of matches comes
+// next, a scan of them all whatever the page shown. The same facets are asked
 // again and again (every page of a search, every visit to the home page),
 // so they are cached, keyed by the catalogue version: a counter that every
 // dataset write increments in its own transaction. Any write, from this
@@ -42,7 +41,7 @@ type facetCache struct {
 
 type facetEntry struct {
 	key   string
-	items []catalog.FacetItem
+	value any // []catalog.FacetItem, or a count (int)
 }
 
 func newFacetCache() *facetCache {
@@ -58,25 +57,25 @@ func facetKey(version int64, field, where string, args []any, limit, minCount in
 	return b.String()
 }
 
-func (c *facetCache) get(key string) ([]catalog.FacetItem, bool) {
+func (c *facetCache) get(key string) (any, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[key]; ok {
 		c.ll.MoveToFront(e)
-		return e.Value.(*facetEntry).items, true
+		return e.Value.(*facetEntry).value, true
 	}
 	return nil, false
 }
 
-func (c *facetCache) put(key string, items []catalog.FacetItem) {
+func (c *facetCache) put(key string, value any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[key]; ok {
 		c.ll.MoveToFront(e)
-		e.Value.(*facetEntry).items = items
+		e.Value.(*facetEntry).value = value
 		return
 	}
-	c.items[key] = c.ll.PushFront(&facetEntry{key: key, items: items})
+	c.items[key] = c.ll.PushFront(&facetEntry{key: key, value: value})
 	for c.ll.Len() > facetCacheSize {
 		last := c.ll.Back()
 		c.ll.Remove(last)

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -56,14 +57,33 @@ func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchPar
 
 	tx := s.db.gorm.WithContext(ctx)
 	res := &catalog.SearchResult{Datasets: []*catalog.Dataset{}, Facets: []catalog.Facet{}, Sort: catalog.FormatSort(keys)}
-	var count int64
-	if err := tx.Raw("SELECT count(*)"+from+where, args...).Scan(&count).Error; err != nil {
-		return nil, internal("count search results", err)
+	version, err := catalogVersion(tx)
+	if err != nil {
+		return nil, internal("read catalogue version", err)
 	}
-	res.Count = int(count)
+	countKey := facetKey(version, "#count", where, args, 0, 0)
+	if n, ok := s.facets.get(countKey); ok {
+		res.Count = n.(int)
+	} else {
+		var count int64
+		if err := tx.Raw("SELECT count(*)"+from+where, args...).Scan(&count).Error; err != nil {
+			return nil, internal("count search results", err)
+		}
+		res.Count = int(count)
+		s.facets.put(countKey, res.Count)
+	}
 
 	if p.Rows > 0 && p.Start < res.Count {
 		scoreSQL, scoreArgs := b.score()
+		if len(scoreArgs) == 0 {
+			// Without free text every score is 0: ordering by it would
+			// only keep the database from walking an index in the next
+			// key's order.
+			keys = slices.DeleteFunc(slices.Clone(keys), func(k catalog.SortKey) bool { return k.Field == "score" })
+			if len(keys) == 0 {
+				keys = []catalog.SortKey{{Field: "metadata_modified", Desc: true}}
+			}
+		}
 		order := make([]string, 0, len(keys)+1)
 		for _, k := range keys {
 			col := map[string]string{
@@ -103,22 +123,17 @@ func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchPar
 		}
 	}
 
-	if len(p.FacetFields) > 0 {
-		version, err := catalogVersion(tx)
-		if err != nil {
-			return nil, internal("read catalogue version", err)
-		}
-		for _, f := range p.FacetFields {
-			key := facetKey(version, f, where, args, p.FacetLimit, p.FacetMinCount)
-			items, ok := s.facets.get(key)
-			if !ok {
-				if items, err = facet(tx, f, from+where, args, p.FacetLimit, p.FacetMinCount); err != nil {
-					return nil, internal("count facet "+f, err)
-				}
-				s.facets.put(key, items)
+	for _, f := range p.FacetFields {
+		key := facetKey(version, f, where, args, p.FacetLimit, p.FacetMinCount)
+		cached, ok := s.facets.get(key)
+		items, _ := cached.([]catalog.FacetItem)
+		if !ok {
+			if items, err = facet(tx, f, from+where, args, p.FacetLimit, p.FacetMinCount); err != nil {
+				return nil, internal("count facet "+f, err)
 			}
-			res.Facets = append(res.Facets, catalog.Facet{Field: f, Items: items})
+			s.facets.put(key, items)
 		}
+		res.Facets = append(res.Facets, catalog.Facet{Field: f, Items: items})
 	}
 	return res, nil
 }
