@@ -521,6 +521,9 @@ func writeDataset(tx *gorm.DB, d, cur *catalog.Dataset, now time.Time) error {
 	if err := indexDataset(tx, dialect(tx), d); err != nil {
 		return fmt.Errorf("index dataset: %w", err)
 	}
+	if err := adjustFacetCounts(tx, cur, d); err != nil {
+		return fmt.Errorf("count facets: %w", err)
+	}
 	if len(d.Extras) > 0 {
 		rows := make([]datasetExtraRow, len(d.Extras))
 		for i, e := range d.Extras {

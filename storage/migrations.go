@@ -189,6 +189,15 @@ ALTER TABLE ingest_jobs ADD COLUMN validation TEXT NOT NULL DEFAULT '';
 	{id: "0005_ingest_jobs_dataset", ddl: `
 CREATE INDEX ingest_jobs_dataset ON ingest_jobs (dataset_id, created);
 `},
+	{id: "0006_facet_counts", ddl: `
+CREATE TABLE facet_counts (
+	field VARCHAR(20) NOT NULL,
+	value TEXT NOT NULL,
+	n INTEGER NOT NULL,
+	PRIMARY KEY (field, value)
+);
+CREATE INDEX facet_counts_order ON facet_counts (field, n, value);
+`, run: func(tx *gorm.DB, _ Dialect) error { return backfillFacetCounts(tx) }},
 }
 
 // migrationLockID is the PostgreSQL advisory lock that keeps two instances

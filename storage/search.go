@@ -61,9 +61,15 @@ func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchPar
 	if err != nil {
 		return nil, internal("read catalogue version", err)
 	}
+	// The whole public catalogue: no query, no filter, public datasets.
+	public := isMatchAll(q) && len(p.FQ) == 0 && !b.mentionsState && !p.IncludePrivate && !p.IncludeDrafts && !p.IncludeDeleted
 	countKey := facetKey(version, "#count", where, args, 0, 0)
 	if n, ok := s.facets.get(countKey); ok {
 		res.Count = n.(int)
+	} else if public {
+		if res.Count, err = countedDatasets(tx); err != nil {
+			return nil, internal("count datasets", err)
+		}
 	} else {
 		var count int64
 		if err := tx.Raw("SELECT count(*)"+from+where, args...).Scan(&count).Error; err != nil {
@@ -128,7 +134,8 @@ func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchPar
 		cached, ok := s.facets.get(key)
 		items, _ := cached.([]catalog.FacetItem)
 		if !ok {
-			if items, err = facet(tx, f, from+where, args, p.FacetLimit, p.FacetMinCount); err != nil {
+			counted := public && countedFacets[f]
+			if items, err = facet(tx, f, from+where, args, p.FacetLimit, p.FacetMinCount, counted); err != nil {
 				return nil, internal("count facet "+f, err)
 			}
 			s.facets.put(key, items)
@@ -177,11 +184,21 @@ var facetColumns = map[string]struct{ join, value string }{
 	"res_format":   {" JOIN resources r ON r.dataset_id = d.id AND r.state = 'active'", "r.format"},
 }
 
-func facet(tx *gorm.DB, field, fromWhere string, args []any, limit, minCount int) ([]catalog.FacetItem, error) {
+// facet counts a field's values among the datasets fromWhere selects, or,
+// with counted, reads the public catalogue's counts from facet_counts.
+func facet(tx *gorm.DB, field, fromWhere string, args []any, limit, minCount int, counted bool) ([]catalog.FacetItem, error) {
 	items := []catalog.FacetItem{}
 	col, ok := facetColumns[field]
 	if !ok { // groups: none exist yet
 		return items, nil
+	}
+	var rows []facetRow
+	if counted {
+		var err error
+		if rows, err = countedFacet(tx, field, limit, minCount); err != nil {
+			return nil, err
+		}
+		return facetItems(tx, field, rows)
 	}
 	// Insert the join between the FROM tables and WHERE.
 	i := strings.Index(fromWhere, " WHERE ")
@@ -203,13 +220,16 @@ func facet(tx *gorm.DB, field, fromWhere string, args []any, limit, minCount int
 		sql += " LIMIT ?"
 		a = append(a, limit)
 	}
-	var rows []struct {
-		Name string
-		N    int
-	}
 	if err := tx.Raw(sql, a...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
+	return facetItems(tx, field, rows)
+}
+
+// facetItems names a facet's values: organisations by name and title,
+// licences by title.
+func facetItems(tx *gorm.DB, field string, rows []facetRow) ([]catalog.FacetItem, error) {
+	items := []catalog.FacetItem{}
 	var titles map[string]string
 	if field == "organization" && len(rows) > 0 {
 		// Counted by id (indexed): show names and titles.
@@ -485,4 +505,10 @@ func (b *searchBuilder) visibility(p *catalog.Principal, sp catalog.SearchParams
 		parts = append(parts, b.bind("d.state = ? AND d.private = ?", catalog.StateActive, false))
 	}
 	return "(" + strings.Join(parts, " AND ") + ")"
+}
+
+// isMatchAll tells whether a parsed q selects every dataset.
+func isMatchAll(q catalog.Query) bool {
+	_, ok := q.(catalog.MatchAll)
+	return ok
 }
