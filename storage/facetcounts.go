@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"strings"
+
 	"gorm.io/gorm"
 
 	"github.com/passerelle/passerelle/catalog"
@@ -47,29 +49,26 @@ func facetValues(d *catalog.Dataset) map[[2]string]bool {
 }
 
 // adjustFacetCounts moves the counts from what cur (nil: nothing) added to
-// what d adds.
+// what d adds, in one statement.
 func adjustFacetCounts(tx *gorm.DB, cur, d *catalog.Dataset) error {
 	before, after := facetValues(cur), facetValues(d)
+	var rows []string
+	var args []any
 	for k := range before {
 		if !after[k] {
-			if err := addFacetCount(tx, k, -1); err != nil {
-				return err
-			}
+			rows, args = append(rows, "(?, ?, ?)"), append(args, k[0], k[1], -1)
 		}
 	}
 	for k := range after {
 		if !before[k] {
-			if err := addFacetCount(tx, k, 1); err != nil {
-				return err
-			}
+			rows, args = append(rows, "(?, ?, ?)"), append(args, k[0], k[1], 1)
 		}
 	}
-	return nil
-}
-
-func addFacetCount(tx *gorm.DB, k [2]string, delta int) error {
-	return tx.Exec(`INSERT INTO facet_counts (field, value, n) VALUES (?, ?, ?)
-		ON CONFLICT (field, value) DO UPDATE SET n = facet_counts.n + excluded.n`, k[0], k[1], delta).Error
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Exec(`INSERT INTO facet_counts (field, value, n) VALUES `+strings.Join(rows, ", ")+`
+		ON CONFLICT (field, value) DO UPDATE SET n = facet_counts.n + excluded.n`, args...).Error
 }
 
 // publicCount is the facet_counts field counting the public catalogue's
