@@ -203,6 +203,12 @@ CREATE INDEX facet_counts_order ON facet_counts (field, n, value);
 	{id: "0007_datasets_visible_name", ddl: `
 CREATE INDEX datasets_visible_name ON datasets (state, private, name);
 `},
+	// fq=organization:X, the commonest filter (a portal's organisation
+	// page, a harvester of one publisher): its page in date order and its
+	// count from this index alone (6 → 0.1 ms for the page at 100 000).
+	{id: "0008_datasets_org_modified", ddl: `
+CREATE INDEX datasets_org_modified ON datasets (owner_org, state, private, metadata_modified, id);
+`},
 }
 
 // migrationLockID is the PostgreSQL advisory lock that keeps two instances
