@@ -514,20 +514,14 @@ func (s *Server) edit(c *gin.Context) {
 	if p == nil {
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody)
-	if err := c.Request.ParseForm(); err != nil {
-		s.errorPage(c, http.StatusBadRequest, "err_bad_request")
-		return
-	}
-	if !s.csrfOK(c, c.Request.PostForm.Get("csrf")) {
-		s.csrfFailed(c)
+	form, ok := s.postedForm(c)
+	if !ok {
 		return
 	}
 	d := s.editable(c, p)
 	if d == nil {
 		return
 	}
-	form := c.Request.PostForm
 	get := func(k string) string { return strings.TrimSpace(form.Get(k)) }
 	f := &publishForm{
 		Title: get("title"), Notes: form.Get("notes"), LicenseID: get("license_id"), Frequency: get("frequency"),
@@ -592,13 +586,7 @@ func (s *Server) deleteDataset(c *gin.Context) {
 	if p == nil {
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody)
-	if err := c.Request.ParseForm(); err != nil {
-		s.errorPage(c, http.StatusBadRequest, "err_bad_request")
-		return
-	}
-	if !s.csrfOK(c, c.Request.PostForm.Get("csrf")) {
-		s.csrfFailed(c)
+	if _, ok := s.postedForm(c); !ok {
 		return
 	}
 	d := s.editable(c, p)

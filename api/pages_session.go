@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -188,6 +189,22 @@ func (s *Server) csrfFailed(c *gin.Context) {
 	s.errorPage(c, http.StatusForbidden, "err_csrf")
 }
 
+// postedForm reads a small URL-encoded form and checks its CSRF token; on
+// failure it has answered (400 for an unreadable body, 403 for the token)
+// and returns false.
+func (s *Server) postedForm(c *gin.Context) (url.Values, bool) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody)
+	if err := c.Request.ParseForm(); err != nil {
+		s.errorPage(c, http.StatusBadRequest, "err_bad_request")
+		return nil, false
+	}
+	if !s.csrfOK(c, c.Request.PostForm.Get("csrf")) {
+		s.csrfFailed(c)
+		return nil, false
+	}
+	return c.Request.PostForm, true
+}
+
 // loginPage shows the sign-in form.
 func (s *Server) loginPage(c *gin.Context) {
 	p := s.newPage(c, "")
@@ -198,18 +215,13 @@ func (s *Server) loginPage(c *gin.Context) {
 
 // login checks the token of the sign-in form and opens a session.
 func (s *Server) login(c *gin.Context) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody)
-	if err := c.Request.ParseForm(); err != nil {
-		s.errorPage(c, http.StatusBadRequest, "err_bad_request")
-		return
-	}
-	if !s.csrfOK(c, c.Request.PostForm.Get("csrf")) {
-		s.csrfFailed(c)
+	form, ok := s.postedForm(c)
+	if !ok {
 		return
 	}
 	p := s.newPage(c, "")
 	p.Title = p.L.T("login_title")
-	secret := strings.TrimSpace(c.Request.PostForm.Get("token"))
+	secret := strings.TrimSpace(form.Get("token"))
 	if secret == "" {
 		p.Errors = []formError{{"token", p.L.T("login_missing")}}
 		s.formToken(c, p)
@@ -240,9 +252,7 @@ func (s *Server) login(c *gin.Context) {
 
 // logout closes the session.
 func (s *Server) logout(c *gin.Context) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody)
-	if err := c.Request.ParseForm(); err != nil || !s.csrfOK(c, c.Request.PostForm.Get("csrf")) {
-		s.csrfFailed(c)
+	if _, ok := s.postedForm(c); !ok {
 		return
 	}
 	s.sessions.remove(sessionID(c))
