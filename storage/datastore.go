@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -615,6 +617,40 @@ func buildSearch(t *dsTable, from string, q catalog.DatastoreQuery, pg bool, mat
 		count.args = where.args
 	}
 	return sel, count, out, nil
+}
+
+// runSearch runs the queries buildSearch made on db: the page's records,
+// and the total when asked (the stored row count when nothing filters).
+// fail words a database error.
+func runSearch(ctx context.Context, db *sql.DB, t *dsTable, q catalog.DatastoreQuery, sel, count *sqlQuery, out []int, fail func(what string, err error) error) (*catalog.DatastoreResult, error) {
+	res := &catalog.DatastoreResult{Fields: resultFields(t, out), Records: [][]any{}, Total: -1}
+	rows, err := db.QueryContext(ctx, sel.String(), sel.args...)
+	if err != nil {
+		return nil, fail("datastore search", err)
+	}
+	defer rows.Close()
+	sc := newRowScanner(t, out)
+	for rows.Next() {
+		rec, err := sc.scan(rows)
+		if err != nil {
+			return nil, internal("datastore search", err)
+		}
+		res.Records = append(res.Records, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("datastore search", err)
+	}
+	rows.Close()
+	switch {
+	case !q.IncludeTotal:
+	case count == nil:
+		res.Total = t.rows
+	default:
+		if err := db.QueryRowContext(ctx, count.String(), count.args...).Scan(&res.Total); err != nil {
+			return nil, fail("datastore search total", err)
+		}
+	}
+	return res, nil
 }
 
 // resultFields describes the returned columns.

@@ -249,34 +249,7 @@ func (d *pgDatastore) Search(ctx context.Context, name string, q catalog.Datasto
 	if err != nil {
 		return nil, err
 	}
-	res := &catalog.DatastoreResult{Fields: resultFields(t, out), Records: [][]any{}, Total: -1}
-	rows, err := d.db.QueryContext(ctx, sel.String(), sel.args...)
-	if err != nil {
-		return nil, d.gone(name, "datastore search", err)
-	}
-	defer rows.Close()
-	sc := newRowScanner(t, out)
-	for rows.Next() {
-		rec, err := sc.scan(rows)
-		if err != nil {
-			return nil, internal("datastore search", err)
-		}
-		res.Records = append(res.Records, rec)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, internal("datastore search", err)
-	}
-	rows.Close()
-	switch {
-	case !q.IncludeTotal:
-	case count == nil:
-		res.Total = t.rows
-	default:
-		if err := d.db.QueryRowContext(ctx, count.String(), count.args...).Scan(&res.Total); err != nil {
-			return nil, d.gone(name, "datastore search total", err)
-		}
-	}
-	return res, nil
+	return runSearch(ctx, d.db, t, q, sel, count, out, func(what string, err error) error { return d.gone(name, what, err) })
 }
 
 // Dump streams the rows of a table in _id order.

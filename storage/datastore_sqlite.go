@@ -257,34 +257,7 @@ func (d *sqliteDatastore) Search(ctx context.Context, name string, q catalog.Dat
 	if err != nil {
 		return nil, err
 	}
-	res := &catalog.DatastoreResult{Fields: resultFields(t, out), Records: [][]any{}, Total: -1}
-	rows, err := e.db.QueryContext(ctx, sel.String(), sel.args...)
-	if err != nil {
-		return nil, internal("datastore search", err)
-	}
-	defer rows.Close()
-	sc := newRowScanner(t, out)
-	for rows.Next() {
-		rec, err := sc.scan(rows)
-		if err != nil {
-			return nil, internal("datastore search", err)
-		}
-		res.Records = append(res.Records, rec)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, internal("datastore search", err)
-	}
-	rows.Close()
-	switch {
-	case !q.IncludeTotal:
-	case count == nil:
-		res.Total = t.rows
-	default:
-		if err := e.db.QueryRowContext(ctx, count.String(), count.args...).Scan(&res.Total); err != nil {
-			return nil, internal("datastore search total", err)
-		}
-	}
-	return res, nil
+	return runSearch(ctx, e.db, t, q, sel, count, out, internal)
 }
 
 // Dump streams the rows of a table in _id order.
