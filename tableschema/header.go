@@ -25,9 +25,11 @@ type Column struct {
 	Match    string `json:"match"`
 }
 
-// normalize folds a label for matching: lower case, accents and
-// ligatures dropped, only letters and digits kept ("NOM_Bénéficiaire" →
-// "nombeneficiaire").
+// NormalizeLabel folds a column label for matching: lower case, accents
+// and ligatures dropped, only letters and digits kept ("NOM_Bénéficiaire"
+// → "nombeneficiaire").
+func NormalizeLabel(s string) string { return normalize(s) }
+
 func normalize(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))

@@ -8,12 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/passerelle/passerelle/catalog"
 	"github.com/passerelle/passerelle/converters"
+	"github.com/passerelle/passerelle/tableschema"
 )
 
 // profiler computes each column's catalog.FieldProfile from the
@@ -263,7 +261,7 @@ func (p *profiler) profiles() []catalog.FieldProfile {
 // (codeInsee, COG, depcom, code_postal, CP, num_dep…).
 func geoKind(names ...string) string {
 	for _, n := range names {
-		k := squash(n)
+		k := tableschema.NormalizeLabel(n)
 		switch {
 		case k == "":
 		case strings.Contains(k, "postal") || k == "cp":
@@ -278,15 +276,4 @@ func geoKind(names ...string) string {
 		}
 	}
 	return ""
-}
-
-// squash lower-cases a name and drops accents, spaces and punctuation.
-func squash(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
 }
