@@ -209,6 +209,19 @@ CREATE INDEX datasets_visible_name ON datasets (state, private, name);
 	{id: "0008_datasets_org_modified", ddl: `
 CREATE INDEX datasets_org_modified ON datasets (owner_org, state, private, metadata_modified, id);
 `},
+	// Web sign-ins, shared by every instance and kept across restarts.
+	// A session stands for its API token: deleting the token ends it.
+	{id: "0009_web_sessions", ddl: `
+CREATE TABLE web_sessions (
+	id_hash VARCHAR(64) PRIMARY KEY,
+	token_id VARCHAR(36) NOT NULL REFERENCES api_tokens (id) ON DELETE CASCADE,
+	created {{timestamp}} NOT NULL,
+	last_seen {{timestamp}} NOT NULL,
+	expires {{timestamp}} NOT NULL
+);
+CREATE INDEX web_sessions_expires ON web_sessions (expires);
+CREATE INDEX web_sessions_token ON web_sessions (token_id);
+`},
 }
 
 // migrationLockID is the PostgreSQL advisory lock that keeps two instances

@@ -44,10 +44,32 @@ func OpenSQLite(t testing.TB) *storage.DB {
 	return db
 }
 
+// RunConfig calls f once per available database, as Run does, with the
+// Config of a fresh catalogue that nothing has opened yet: for tests that
+// open it themselves, as several instances or an older release would.
+func RunConfig(t *testing.T, f func(t *testing.T, cfg storage.Config)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { f(t, storage.Config{DataDir: t.TempDir()}) })
+	t.Run("postgres", func(t *testing.T) { f(t, storage.Config{DatabaseURL: PostgresURL(t)}) })
+}
+
 // OpenPostgres returns a new catalogue in a schema of its own on the
 // configured PostgreSQL server, dropped when the test ends. It skips the
 // test when no server is configured (fails under CI=true).
 func OpenPostgres(t testing.TB) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(context.Background(), storage.Config{DatabaseURL: PostgresURL(t)})
+	if err != nil {
+		t.Fatalf("open PostgreSQL catalogue: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// PostgresURL returns the URL of an empty schema of its own on the
+// configured PostgreSQL server, dropped when the test ends. It skips the
+// test when no server is configured (fails under CI=true).
+func PostgresURL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(PostgresURLEnv)
 	if base == "" {
@@ -76,10 +98,5 @@ func OpenPostgres(t testing.TB) *storage.DB {
 	q := u.Query()
 	q.Set("search_path", schema) // pgx passes unknown parameters to the server
 	u.RawQuery = q.Encode()
-	db, err := storage.Open(context.Background(), storage.Config{DatabaseURL: u.String()})
-	if err != nil {
-		t.Fatalf("open PostgreSQL catalogue: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return u.String()
 }
