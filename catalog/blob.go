@@ -21,6 +21,10 @@ type BlobStore interface {
 	Delete(ctx context.Context, key string) error
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
+	// List calls fn for every stored file whose key starts with prefix,
+	// with its size and modification time; an error from fn stops the
+	// listing and is returned.
+	List(ctx context.Context, prefix string, fn func(key string, size int64, modified time.Time) error) error
 }
 
 // LocalBlobStore is a BlobStore on the local file system that can hand out

@@ -109,6 +109,25 @@ func (s *bucketBlobs) Ping(ctx context.Context) error {
 	return nil
 }
 
+func (s *bucketBlobs) List(ctx context.Context, prefix string, fn func(key string, size int64, modified time.Time) error) error {
+	it := s.b.List(&blob.ListOptions{Prefix: prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("list blobs: %w", err)
+		}
+		if obj.IsDir {
+			continue
+		}
+		if err := fn(obj.Key, obj.Size, obj.ModTime); err != nil {
+			return err
+		}
+	}
+}
+
 // Close closes the bucket.
 func (s *bucketBlobs) Close() error { return s.b.Close() }
 

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/passerelle/passerelle/storage"
+)
+
+type checkCmd struct {
+	storageFlags
+	BlobURL string        `help:"Where files go: empty for the data directory, or s3://bucket?endpoint=…&use_path_style=true for S3-compatible storage."`
+	Grace   time.Duration `help:"Leave alone files, tables and temporary files younger than this: on a live server they belong to an upload or ingestion still under way." default:"1h"`
+	Repair  bool          `help:"Fix what can be fixed safely: delete unused files, tables and temporary files, put interrupted ingestions back in the queue, mark resources whose table is gone as not in the datastore. Datasets and resources are never deleted."`
+}
+
+func (c *checkCmd) Run(e *env) error {
+	db, err := c.open(e.ctx, e.log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	blobs, err := storage.OpenBlobStore(e.ctx, c.BlobURL, c.DataDir)
+	if err != nil {
+		return err
+	}
+	if cl, ok := blobs.(interface{ Close() error }); ok {
+		defer cl.Close()
+	}
+	ds, err := storage.NewDatastore(db, c.DataDir)
+	if err != nil {
+		return fmt.Errorf("open datastore: %w", err)
+	}
+	if cl, ok := ds.(interface{ Close() error }); ok {
+		defer cl.Close()
+	}
+	dataDir := c.DataDir
+	if c.DatabaseURL != "" && c.BlobURL != "" {
+		dataDir = "" // nothing of this instance lives there
+	}
+	rep, err := storage.Check(e.ctx, db, blobs, ds, storage.CheckOptions{DataDir: dataDir, Grace: c.Grace, Repair: c.Repair})
+	if err != nil {
+		return fmt.Errorf("check: %w", err)
+	}
+	return printCheck(e, rep, c.Grace, c.Repair)
+}
+
+// printCheck writes the report and returns an error (exit status 1) when
+// problems are left.
+func printCheck(e *env, rep *storage.CheckReport, grace time.Duration, repair bool) error {
+	w := e.stdout
+	fmt.Fprintf(w, "Checked %d resources, %d stored files, %d datastore tables and %d ingestion jobs.\n", rep.Resources, rep.Blobs, rep.Tables, rep.Jobs)
+	for _, f := range rep.Findings {
+		fmt.Fprintln(w, "- "+f.Msg)
+		if f.Action != "" {
+			fmt.Fprintln(w, "  "+f.Action)
+		}
+	}
+	if rep.Young > 0 {
+		fmt.Fprintf(w, "%d unused files, tables or temporary files are younger than %s and were left alone (an upload or ingestion may still be using them).\n", rep.Young, grace)
+	}
+	left := rep.Unrepaired()
+	switch {
+	case len(rep.Findings) == 0:
+		fmt.Fprintln(w, "No problem found.")
+		return nil
+	case left == 0:
+		fmt.Fprintf(w, "Repaired %d problems.\n", len(rep.Findings))
+		return nil
+	case repair:
+		return fmt.Errorf("%d of %d problems could not be repaired: see above", left, len(rep.Findings))
+	}
+	return errors.New(plural(left, "problem") + " found: run passerelle check --repair to fix what can be fixed")
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
