@@ -69,9 +69,7 @@ func (s *Server) writeError(c *gin.Context, help string, err error) {
 	}
 	var tooLarge *tooLargeError
 	if errors.As(err, &tooLarge) {
-		writeJSON(c, http.StatusRequestEntityTooLarge, envelope{Help: help, Error: map[string]any{
-			"__type": "Validation Error", "upload": []string{tooLarge.Error()},
-		}})
+		writeJSON(c, http.StatusRequestEntityTooLarge, envelope{Help: help, Error: tooLarge.envelopeError()})
 		return
 	}
 	var ce *catalog.Error
@@ -103,12 +101,23 @@ func (s *Server) writeError(c *gin.Context, help string, err error) {
 		status = http.StatusBadRequest
 		e.Error = map[string]any{"__type": "Integrity Error", "message": ce.Msg}
 	default:
+		if c.Request.Context().Err() != nil {
+			// The client hung up (or the server is stopping) and the
+			// query was abandoned with it: not a failure of ours. 499 is
+			// nginx's code for it; nobody reads this answer.
+			status = statusClientClosed
+			e.Error = map[string]any{"__type": "Client Closed Request", "message": "The client closed the connection before the answer"}
+			break
+		}
 		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "internal error",
 			slog.String("path", c.Request.URL.Path), slog.String("err", err.Error()))
 		e.Error = map[string]any{"__type": "Internal Server Error", "message": "Internal Server Error"}
 	}
 	writeJSON(c, status, e)
 }
+
+// statusClientClosed is nginx's status for a request its client abandoned.
+const statusClientClosed = 499
 
 func prefixed(prefix, msg string) string {
 	if msg == "" {

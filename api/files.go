@@ -108,6 +108,10 @@ func (s *Server) plainError(c *gin.Context, err error) {
 	case catalog.KindInvalid:
 		c.String(http.StatusBadRequest, "400 bad request: %s\n", errorMessage(err))
 	default:
+		if c.Request.Context().Err() != nil {
+			c.String(statusClientClosed, "499 client closed request\n")
+			return
+		}
 		s.log.Error("internal error", "path", c.Request.URL.Path, "err", err)
 		c.String(http.StatusInternalServerError, "500 internal server error\n")
 	}

@@ -45,11 +45,12 @@ const (
 const sqliteDSDriver = "passerelle_datastore_sqlite3"
 
 var registerSQLiteDSDriver = sync.OnceFunc(func() {
-	sql.Register(sqliteDSDriver, &sqlite3.SQLiteDriver{
+	// Uncancellable for the reason given at sqliteDriver.
+	sql.Register(sqliteDSDriver, uncancellableDriver{&sqlite3.SQLiteDriver{
 		ConnectHook: func(c *sqlite3.SQLiteConn) error {
 			return c.RegisterFunc("ds_fold", dsFold, true)
 		},
-	})
+	}})
 })
 
 type sqliteDatastore struct {

@@ -84,7 +84,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
-		dialector = sqlite.Open(sqliteDSN(filepath.Join(cfg.DataDir, sqliteFile)))
+		registerSQLiteDriver()
+		dialector = sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: sqliteDSN(filepath.Join(cfg.DataDir, sqliteFile))})
 		dialect = SQLite
 	case strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://"):
 		dialector = postgres.Open(u)
