@@ -88,7 +88,8 @@ trap 'exit 130' INT TERM
 
 # start_server DB: a server on the catalogue of DB, waiting until it answers.
 start_server() {
-  local args=(serve --data-dir "$W/$1" --addr "127.0.0.1:$PORT")
+  # Rate limits off: the benchmark loads from one address and one token.
+  local args=(serve --data-dir "$W/$1" --addr "127.0.0.1:$PORT" --read-rate 0 --write-rate 0)
   if [ "$1" = postgres ]; then args+=(--database-url "$DBURL"); fi
   PASSERELLE_BOOTSTRAP_TOKEN=$TOKEN "$W/bin/passerelle" "${args[@]}" >>"$W/$1.log" 2>&1 9>&- &
   SPID=$!
