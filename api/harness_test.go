@@ -59,6 +59,46 @@ func newHarness(t testing.TB, db *storage.DB) *harness {
 func newHarnessWith(t testing.TB, db *storage.DB, adjust func(h *harness, svc *api.Services)) *harness {
 	t.Helper()
 	h := &harness{t: t, db: db, dataDir: t.TempDir()}
+	h.build(adjust)
+	ctx := catalog.WithPrincipal(context.Background(), &catalog.Principal{Name: "setup", Sysadmin: true})
+	orgs := storage.NewOrganizationService(db)
+	var err error
+	if h.orgA, err = orgs.CreateOrganization(ctx, &catalog.Organization{Name: "ville-a", Title: "Ville d'Arles"}); err != nil {
+		t.Fatal(err)
+	}
+	if h.orgB, err = orgs.CreateOrganization(ctx, &catalog.Organization{Name: "ville-b", Title: "Ville de Besançon"}); err != nil {
+		t.Fatal(err)
+	}
+	tokens := storage.NewTokenService(db)
+	mint := func(tok *catalog.Token) string {
+		s, err := tokens.CreateToken(context.Background(), tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	h.sysadmin = mint(&catalog.Token{Name: "admin", Sysadmin: true})
+	h.editorA = mint(&catalog.Token{Name: "agent-a", OrgID: "ville-a"})
+	h.editorB = mint(&catalog.Token{Name: "agent-b", OrgID: "ville-b"})
+	return h
+}
+
+// instance returns another server over db, a second handle on h's
+// catalogue, sharing h's files, organisations and tokens: another
+// instance behind the same load balancer, or h's after a restart.
+func (h *harness) instance(db *storage.DB) *harness {
+	h.t.Helper()
+	other := *h
+	other.db = db
+	other.build(nil)
+	return &other
+}
+
+// build makes the server and ingestion pipeline of h over h.db and
+// h.dataDir.
+func (h *harness) build(adjust func(h *harness, svc *api.Services)) {
+	t, db := h.t, h.db
+	t.Helper()
 	blobs, err := storage.OpenBlobStore(context.Background(), "", h.dataDir)
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +124,7 @@ func newHarnessWith(t testing.TB, db *storage.DB, adjust func(h *harness, svc *a
 		Tokens:        storage.NewTokenService(db),
 		Blobs:         blobs,
 		Datastore:     ds,
+		Sessions:      storage.NewSessionStore(db),
 		Schemas:       h.schemas,
 		Validations:   h.jobs,
 		History:       h.jobs,
@@ -96,26 +137,6 @@ func newHarnessWith(t testing.TB, db *storage.DB, adjust func(h *harness, svc *a
 		BaseURL: testBaseURL, SiteTitle: "Données de test", SiteDescription: "Catalogue de test", Version: "test",
 		MaxUploadBytes: maxTestUpload, TempDir: t.TempDir(),
 	}, svc, nil)
-	ctx := catalog.WithPrincipal(context.Background(), &catalog.Principal{Name: "setup", Sysadmin: true})
-	orgs := storage.NewOrganizationService(db)
-	if h.orgA, err = orgs.CreateOrganization(ctx, &catalog.Organization{Name: "ville-a", Title: "Ville d'Arles"}); err != nil {
-		t.Fatal(err)
-	}
-	if h.orgB, err = orgs.CreateOrganization(ctx, &catalog.Organization{Name: "ville-b", Title: "Ville de Besançon"}); err != nil {
-		t.Fatal(err)
-	}
-	tokens := storage.NewTokenService(db)
-	mint := func(tok *catalog.Token) string {
-		s, err := tokens.CreateToken(context.Background(), tok)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	h.sysadmin = mint(&catalog.Token{Name: "admin", Sysadmin: true})
-	h.editorA = mint(&catalog.Token{Name: "agent-a", OrgID: "ville-a"})
-	h.editorB = mint(&catalog.Token{Name: "agent-b", OrgID: "ville-b"})
-	return h
 }
 
 // forEachDB runs a test against a fresh harness on SQLite and on

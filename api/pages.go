@@ -237,8 +237,8 @@ func (s *Server) newPage(c *gin.Context, title string) *page {
 		p.Site = "Passerelle"
 	}
 	if sess := s.sessionOf(c); sess != nil {
-		p.User = sess.principal
-		p.CSRF = s.sessions.csrfToken(sess.id)
+		p.User = sess.Principal
+		p.CSRF = csrfToken(sessionID(c))
 	}
 	return p
 }

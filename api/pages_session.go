@@ -5,132 +5,58 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/passerelle/passerelle/catalog"
 )
 
-// Web sessions. Signing in with an API token stores its principal on the
-// server under a random session id; the browser only holds that id, in an
-// HttpOnly, SameSite=Lax cookie (Secure behind https). Anonymous visitors
-// who are shown a form get an id too, that maps to nothing: it only keys
-// their CSRF token.
-//
-// Sessions live in this process's memory: a restart signs everyone out,
-// and several instances behind a load balancer need sticky sessions.
+// Web sessions. Signing in with an API token opens a session in the
+// catalogue database (catalog.SessionStore) under a random id; the browser
+// only holds that id, in an HttpOnly, SameSite=Lax cookie (Secure behind
+// https). Anonymous visitors who are shown a form get an id too, that maps
+// to nothing: it only keys their CSRF token. Nothing is kept in this
+// process: any instance serves any visitor, and a restart signs no one
+// out.
 
 const (
 	sessionCookie = "passerelle_session"
 	// sessionTTL is how long a sign-in lasts without being used.
 	sessionTTL = 8 * time.Hour
-	// maxSessions bounds the memory sessions take; the oldest go first.
-	maxSessions = 100_000
+	// sessionKey caches the request's session in its gin.Context: a page
+	// asks for it more than once (an error page after a form…).
+	sessionKey = "passerelle.session"
 )
-
-type session struct {
-	id        string
-	principal *catalog.Principal
-	expires   time.Time
-}
-
-// sessionStore maps session ids to principals.
-type sessionStore struct {
-	mu  sync.Mutex
-	m   map[string]*session
-	key []byte // HMAC key of CSRF tokens
-}
-
-func newSessionStore() *sessionStore {
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		panic(err) // crypto/rand does not fail on supported systems
-	}
-	return &sessionStore{m: map[string]*session{}, key: key}
-}
 
 // newSessionID returns 256 random bits, URL-safe.
 func newSessionID() string {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
-		panic(err)
+		panic(err) // crypto/rand does not fail on supported systems
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// csrfToken is the token forms of session id carry: an HMAC of the id, so
-// that it needs no storage and changes with the session.
-func (st *sessionStore) csrfToken(id string) string {
-	m := hmac.New(sha256.New, st.key)
-	m.Write([]byte("csrf\x00" + id))
+// csrfToken is the token forms of session id carry: an HMAC keyed with the
+// id, so that it needs no storage and no key shared between instances,
+// changes with the session, and can only be made by whoever holds the id
+// (the browser: the cookie is HttpOnly). The token does not reveal the id.
+func csrfToken(id string) string {
+	m := hmac.New(sha256.New, []byte(id))
+	m.Write([]byte("passerelle csrf"))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // checkCSRF compares a form's token with the session's in constant time.
-func (st *sessionStore) checkCSRF(id, token string) bool {
+func checkCSRF(id, token string) bool {
 	if id == "" || token == "" {
 		return false
 	}
-	return hmac.Equal([]byte(st.csrfToken(id)), []byte(token))
-}
-
-// get returns the signed-in session of id, extending it, or nil.
-func (st *sessionStore) get(id string) *session {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	sess, ok := st.m[id]
-	if !ok {
-		return nil
-	}
-	now := time.Now()
-	if now.After(sess.expires) {
-		delete(st.m, id)
-		return nil
-	}
-	sess.expires = now.Add(sessionTTL)
-	return sess
-}
-
-// create stores a new signed-in session for p.
-func (st *sessionStore) create(p *catalog.Principal) *session {
-	sess := &session{id: newSessionID(), principal: p, expires: time.Now().Add(sessionTTL)}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if len(st.m) >= maxSessions {
-		st.sweep()
-	}
-	st.m[sess.id] = sess
-	return sess
-}
-
-// sweep drops expired sessions, and the ones closest to expiry while the
-// store is still full. Called with mu held.
-func (st *sessionStore) sweep() {
-	now := time.Now()
-	for id, s := range st.m {
-		if now.After(s.expires) {
-			delete(st.m, id)
-		}
-	}
-	for len(st.m) >= maxSessions {
-		var oldest *session
-		for _, s := range st.m {
-			if oldest == nil || s.expires.Before(oldest.expires) {
-				oldest = s
-			}
-		}
-		delete(st.m, oldest.id)
-	}
-}
-
-func (st *sessionStore) remove(id string) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	delete(st.m, id)
+	return hmac.Equal([]byte(csrfToken(id)), []byte(token))
 }
 
 // secureCookies says whether cookies get the Secure attribute: when the
@@ -155,13 +81,23 @@ func sessionID(c *gin.Context) string {
 	return ck.Value
 }
 
-// sessionOf returns the request's signed-in session, or nil.
-func (s *Server) sessionOf(c *gin.Context) *session {
-	id := sessionID(c)
-	if id == "" {
-		return nil
+// sessionOf returns the request's signed-in session, or nil: for no
+// cookie, an unknown or expired id, and when the store fails (logged; the
+// visitor sees the site as signed out rather than an error).
+func (s *Server) sessionOf(c *gin.Context) *catalog.Session {
+	if v, ok := c.Get(sessionKey); ok {
+		return v.(*catalog.Session)
 	}
-	return s.sessions.get(id)
+	var sess *catalog.Session
+	if id := sessionID(c); id != "" && s.svc.Sessions != nil {
+		var err error
+		sess, err = s.svc.Sessions.FindSession(c.Request.Context(), id, sessionTTL)
+		if err != nil && catalog.ErrorKind(err) != catalog.KindNotFound {
+			s.log.Error("find web session", "err", err)
+		}
+	}
+	c.Set(sessionKey, sess)
+	return sess
 }
 
 // formToken returns the CSRF token for a page with a form, giving an
@@ -175,13 +111,13 @@ func (s *Server) formToken(c *gin.Context, p *page) string {
 		id = newSessionID()
 		s.setSessionCookie(c, id)
 	}
-	p.CSRF = s.sessions.csrfToken(id)
+	p.CSRF = csrfToken(id)
 	return p.CSRF
 }
 
 // csrfOK checks the token a POST form sent against the session cookie.
 func (s *Server) csrfOK(c *gin.Context, token string) bool {
-	return s.sessions.checkCSRF(sessionID(c), token)
+	return checkCSRF(sessionID(c), token)
 }
 
 // csrfFailed answers a POST whose CSRF token is missing or wrong.
@@ -240,12 +176,24 @@ func (s *Server) login(c *gin.Context) {
 		s.render(c, http.StatusUnauthorized, "login", p)
 		return
 	}
+	if s.svc.Sessions == nil {
+		s.pageError(c, errors.New("web sign-in: no session store"))
+		return
+	}
+	ctx := c.Request.Context()
 	// A new id on sign-in: an id planted before cannot be ridden.
 	if old := sessionID(c); old != "" {
-		s.sessions.remove(old)
+		if err := s.svc.Sessions.DeleteSession(ctx, old); err != nil {
+			s.pageError(c, err)
+			return
+		}
 	}
-	sess := s.sessions.create(principal)
-	s.setSessionCookie(c, sess.id)
+	id := newSessionID()
+	if _, err := s.svc.Sessions.CreateSession(ctx, id, principal.TokenID, sessionTTL); err != nil {
+		s.pageError(c, err)
+		return
+	}
+	s.setSessionCookie(c, id)
 	s.log.Info("web sign-in", "token", principal.Name)
 	c.Redirect(http.StatusSeeOther, "/")
 }
@@ -255,7 +203,12 @@ func (s *Server) logout(c *gin.Context) {
 	if _, ok := s.postedForm(c); !ok {
 		return
 	}
-	s.sessions.remove(sessionID(c))
+	if s.svc.Sessions != nil {
+		if err := s.svc.Sessions.DeleteSession(c.Request.Context(), sessionID(c)); err != nil {
+			s.pageError(c, err)
+			return
+		}
+	}
 	s.setSessionCookie(c, newSessionID())
 	c.Redirect(http.StatusSeeOther, "/")
 }

@@ -960,3 +960,101 @@ func TestPublishWaitsForSmallFiles(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionsAcrossInstances: sessions live in the catalogue, not in a
+// server. Signed in on one instance, a visitor edits and publishes through
+// another; a server started later on the same catalogue knows the session;
+// signing out on one signs out everywhere.
+func TestSessionsAcrossInstances(t *testing.T) {
+	storagetest.RunConfig(t, func(t *testing.T, cfg storage.Config) {
+		open := func() *storage.DB {
+			db, err := storage.Open(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		}
+		one := newHarness(t, open())
+		two := one.instance(open())
+		one.createDataset("budget", nil)
+		b := one.browser()
+		b.login(one.editorA)
+		csrf := b.csrf("/dataset/budget/edit")
+
+		b.h = two
+		if _, doc := b.mustGet("/"); !strings.Contains(text(doc), "agent-a") {
+			t.Error("the other instance does not know the session")
+		}
+		// A valid session with a wrong token is refused there too.
+		if r := b.postForm("/dataset/budget/edit", url.Values{"csrf": {csrf + "x"}, "title": {"Faux"}}); r.Status != http.StatusForbidden {
+			t.Errorf("wrong CSRF on the other instance: %d", r.Status)
+		}
+		mustBeUnchanged(t, one, "budget", "Jeu budget")
+		r := b.postForm("/dataset/budget/edit", url.Values{"csrf": {csrf}, "title": {"Budget voté"}, "license_id": {"lov2"}})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("edit on the other instance with the first one's form: %d: %.300s", r.Status, r.Body)
+		}
+		mustBeUnchanged(t, one, "budget", "Budget voté")
+		r = b.postMultipart("/publish", map[string]string{"csrf": csrf, "title": "Publié ailleurs", "owner_org": one.orgA.ID}, "a.csv", []byte("a,b\n1,2\n"))
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("publish on the other instance: %d: %.300s", r.Status, r.Body)
+		}
+		if got := one.search(one.sysadmin, url.Values{"q": {"ailleurs"}})["count"]; got != float64(1) {
+			t.Errorf("published through the other instance: %v datasets found", got)
+		}
+
+		// A restart: a new server on a new connection keeps the session.
+		b.h = one.instance(open())
+		if r := b.get("/publish"); r.Status != http.StatusOK {
+			t.Errorf("after a restart, /publish: %d %q", r.Status, r.Header.Get("Location"))
+		}
+
+		// Signed out on the second instance: gone on the first too.
+		signedIn := b.cookies["passerelle_session"].Value
+		b.h = two
+		if r := b.postForm("/logout", url.Values{"csrf": {csrf}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("sign-out: %d", r.Status)
+		}
+		old := one.browser()
+		old.cookies["passerelle_session"] = &http.Cookie{Name: "passerelle_session", Value: signedIn}
+		if r := old.get("/publish"); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login" {
+			t.Errorf("signed out on one instance, /publish on the other: %d %q", r.Status, r.Header.Get("Location"))
+		}
+		if r := old.postForm("/dataset/budget/edit", url.Values{"csrf": {csrf}, "title": {"Après"}}); r.Status != http.StatusForbidden {
+			t.Errorf("signed out, an edit: %d", r.Status)
+		}
+		mustBeUnchanged(t, one, "budget", "Budget voté")
+	})
+}
+
+// TestGarbledSessionCookie: a cookie that is no session is a visitor who
+// has not signed in, never an error.
+func TestGarbledSessionCookie(t *testing.T) {
+	forEachDB(t, func(t *testing.T, h *harness) {
+		for _, v := range []string{
+			"x", strings.Repeat("A", 43), strings.Repeat("é", 22), "'; DROP TABLE web_sessions; --aaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			strings.Repeat("%00", 15), "\x00\xff" + strings.Repeat("z", 41), strings.Repeat("Z", 4096),
+		} {
+			for _, path := range []string{"/", "/publish"} {
+				req := httptest.NewRequest(http.MethodGet, path, nil)
+				req.Header.Set("Accept", "text/html")
+				req.Header.Set("Cookie", "passerelle_session="+v)
+				r := h.do(req)
+				if path == "/" && (r.Status != http.StatusOK || strings.Contains(string(r.Body), "Se déconnecter")) {
+					t.Errorf("cookie %.20q: / %d, signed in or failed", v, r.Status)
+				}
+				if path == "/publish" && (r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login") {
+					t.Errorf("cookie %.20q: /publish %d %q", v, r.Status, r.Header.Get("Location"))
+				}
+			}
+		}
+		// A browser that holds a garbled cookie can still sign in.
+		b := h.browser()
+		b.cookies["passerelle_session"] = &http.Cookie{Name: "passerelle_session", Value: strings.Repeat("A", 43)}
+		b.login(h.editorA)
+		if r := b.get("/publish"); r.Status != http.StatusOK {
+			t.Errorf("signed in over a garbled cookie: /publish %d", r.Status)
+		}
+	})
+}

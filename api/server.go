@@ -37,6 +37,8 @@ type Services struct {
 	Tokens        catalog.TokenService
 	Blobs         catalog.BlobStore
 	Datastore     catalog.Datastore
+	// Sessions keeps the web pages' sign-ins; nil lets no one sign in.
+	Sessions catalog.SessionStore
 	// Schemas is the registry of the Table Schemas resources may declare
 	// by id; nil knows none (URLs and inline schemas still do).
 	Schemas *tableschema.Registry
@@ -58,9 +60,8 @@ type Server struct {
 	log     *slog.Logger
 	router  *gin.Engine
 	actions map[string]*action
-	// pages are the web pages' templates; sessions their sign-ins.
-	pages    pageTemplates
-	sessions *sessionStore
+	// pages are the web pages' templates.
+	pages pageTemplates
 }
 
 // NewServer builds the router with every route registered. metrics is the
@@ -82,7 +83,7 @@ func NewServer(cfg Config, svc Services, metrics *prometheus.Registry) *Server {
 	if err != nil {
 		panic(err) // the templates are embedded: a parse error is a bug caught by any test
 	}
-	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger, pages: pages, sessions: newSessionStore()}
+	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger, pages: pages}
 	s.actions = s.actionTable()
 	s.router = s.routes(newRequestMetrics(metrics), promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
 	return s

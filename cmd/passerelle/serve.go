@@ -65,6 +65,7 @@ func (c *serveCmd) Run(e *env) error {
 		Datasets:      datasets,
 		Organizations: storage.NewOrganizationService(st.db),
 		Tokens:        tokens,
+		Sessions:      storage.NewSessionStore(st.db),
 		Blobs:         st.blobs,
 		Datastore:     st.datastore,
 		OnUpload:      workers.Notify,
