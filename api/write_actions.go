@@ -121,6 +121,9 @@ func (s *Server) resourceCreate(ctx context.Context, p *params) (any, error) {
 	}
 	r.ID = "" // a new resource always gets a new id
 	r.DatasetID = datasetID
+	if err := s.checkWritable(ctx, p, datasetID); err != nil {
+		return nil, err
+	}
 	if err := s.attachUpload(ctx, p, r); err != nil {
 		return nil, err
 	}
@@ -220,6 +223,23 @@ func (s *Server) organizationPatch(ctx context.Context, p *params) (any, error) 
 		return nil, err
 	}
 	return newOrgDict(o, true), nil
+}
+
+// checkWritable refuses a file for a dataset the caller may not write
+// before attachUpload stores it: a refused upload must leave no file
+// behind. Writes without a file are checked by the write itself.
+func (s *Server) checkWritable(ctx context.Context, p *params, datasetID string) error {
+	if _, ok := p.m["upload"].(*uploadedFile); !ok {
+		return nil
+	}
+	d, err := s.svc.Datasets.FindDataset(ctx, datasetID)
+	if err != nil {
+		return err
+	}
+	if who := catalog.PrincipalFrom(ctx); !who.CanWriteOrg(d.OwnerOrg) {
+		return who.ErrorNotAuthorized("edit dataset " + d.Name)
+	}
+	return nil
 }
 
 // attachUpload stores the file of a multipart "upload" field, if any, and

@@ -48,7 +48,9 @@ func checkRead(p *catalog.Principal, d *catalog.Dataset) error {
 	if d.State == catalog.StateDeleted {
 		return catalog.NotFoundf("Dataset was not found")
 	}
-	return p.ErrorNotAuthorized("read dataset " + d.Name)
+	// By id, as CKAN says it: asked by id, a private dataset's name is
+	// part of what is refused.
+	return p.ErrorNotAuthorized("read dataset " + d.ID)
 }
 
 // ListDatasetNames implements catalog.DatasetService.

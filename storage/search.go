@@ -504,6 +504,11 @@ func (b *searchBuilder) visibility(p *catalog.Principal, sp catalog.SearchParams
 	default:
 		parts = append(parts, b.bind("d.state = ? AND d.private = ?", catalog.StateActive, false))
 	}
+	if len(parts) == 0 {
+		// A sysadmin with include_private and a filter on state: no
+		// restriction, and "()" is not SQL.
+		return "(1 = 1)"
+	}
 	return "(" + strings.Join(parts, " AND ") + ")"
 }
 
