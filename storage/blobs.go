@@ -146,6 +146,23 @@ type localBlobs struct {
 
 var _ catalog.LocalBlobStore = (*localBlobs)(nil)
 
+// Put stores the file and flushes it and its directory to disk before
+// returning, as the datastore does its tables: the catalogue commits a
+// reference to the file next, and that reference must not outlive the
+// file after a power cut (fileblob renames without syncing).
+func (s *localBlobs) Put(ctx context.Context, key string, r io.Reader) error {
+	if err := s.bucketBlobs.Put(ctx, key, r); err != nil {
+		return err
+	}
+	p := filepath.Join(s.dir, filepath.FromSlash(key))
+	for _, f := range []string{p, filepath.Dir(p), filepath.Dir(filepath.Dir(p))} {
+		if err := syncFile(f); err != nil {
+			return fmt.Errorf("store blob %s: sync: %w", key, err)
+		}
+	}
+	return nil
+}
+
 // LocalPath implements catalog.LocalBlobStore.
 func (s *localBlobs) LocalPath(key string) (string, error) {
 	if strings.Contains(key, "..") || strings.HasPrefix(key, "/") {
