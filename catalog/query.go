@@ -248,22 +248,30 @@ func (p *parser) parseUnary() (Query, error) {
 	switch r := p.peek(); {
 	case r == '-' || r == '!':
 		p.pos++
-		c, err := p.parseUnary()
-		if err != nil {
-			return nil, err
-		}
-		return Not{Clause: c}, nil
+		return p.parseNot()
 	case r == '+':
 		p.pos++
 		return p.parseUnary()
 	case p.operator("NOT"):
-		c, err := p.parseUnary()
-		if err != nil {
-			return nil, err
-		}
-		return Not{Clause: c}, nil
+		return p.parseNot()
 	}
 	return p.parsePrimary()
+}
+
+// parseNot parses the clause a NOT applies to. Each NOT nests the query
+// one level, bounded as parentheses are: "!!!…x" must not build a query
+// too deep for the database to compile.
+func (p *parser) parseNot() (Query, error) {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxQueryDepth {
+		return nil, p.errorf("query nests deeper than %d levels", maxQueryDepth)
+	}
+	c, err := p.parseUnary()
+	if err != nil {
+		return nil, err
+	}
+	return Not{Clause: c}, nil
 }
 
 var fieldNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.\-]*$`)
