@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/passerelle/passerelle/storage/storagetest"
 )
 
 // buildBinary builds passerelle once per test into a temporary directory.
@@ -225,11 +227,12 @@ type acked struct {
 // leftovers, which --repair removes.
 func TestCrashSafety(t *testing.T) {
 	bin := buildBinary(t)
-	t.Run("sqlite", func(t *testing.T) { crashTest(t, bin, "") })
-	t.Run("postgres", func(t *testing.T) { crashTest(t, bin, postgresURL(t)) })
+	t.Run("sqlite", func(t *testing.T) { crashTest(t, bin, "", "") })
+	t.Run("postgres", func(t *testing.T) { crashTest(t, bin, postgresURL(t), "") })
+	t.Run("postgres+s3", func(t *testing.T) { crashTest(t, bin, postgresURL(t), storagetest.S3URL(t)) })
 }
 
-func crashTest(t *testing.T, bin, dbURL string) {
+func crashTest(t *testing.T, bin, dbURL, blobURL string) {
 	const (
 		token  = "crash-test-sysadmin"
 		rounds = 8
@@ -238,7 +241,7 @@ func crashTest(t *testing.T, bin, dbURL string) {
 	start := time.Now()
 	dir := t.TempDir()
 	env := append(os.Environ(),
-		"PASSERELLE_DATA_DIR="+dir, "PASSERELLE_DATABASE_URL="+dbURL,
+		"PASSERELLE_DATA_DIR="+dir, "PASSERELLE_DATABASE_URL="+dbURL, "PASSERELLE_BLOB_URL="+blobURL,
 		"PASSERELLE_BOOTSTRAP_TOKEN="+token, "PASSERELLE_OFFLINE=true",
 		// A dead worker's ingestion is taken over after 2 s, not 30.
 		"PASSERELLE_JOB_LEASE=2s", "PASSERELLE_WORKERS=2")
@@ -326,7 +329,7 @@ func crashTest(t *testing.T, bin, dbURL string) {
 	p = startProc(t, bin, env)
 	verifyCatalogue(t, p.URL, token, done, true)
 	p.term(t)
-	t.Logf("%s: %s", map[bool]string{true: "postgres", false: "sqlite"}[dbURL != ""], time.Since(start).Round(time.Millisecond))
+	t.Logf("%s: %s", t.Name(), time.Since(start).Round(time.Millisecond))
 }
 
 // waitFor polls cond until it holds or fails the test after limit.

@@ -44,6 +44,9 @@ type cli struct {
 	Import   importCmd   `cmd:"" help:"Publish a file as a resource of a dataset: stored as is, then ingested (column types, normalised CSV, datastore)."`
 	Validate validateCmd `cmd:"" help:"Check a file against a Table Schema (SCDL…) as it will be published; exit status 1 when it does not follow it."`
 	Inspect  inspectCmd  `cmd:"" help:"Show what Passerelle finds in a spreadsheet: format, encoding, delimiter, header, sheets, column types."`
+	Check    checkCmd    `cmd:"" help:"Compare the catalogue with its files, datastore tables and ingestion queue; exit status 1 when something is wrong (--repair fixes what can be)."`
+	Backup   backupCmd   `cmd:"" help:"Copy a SQLite data directory (catalogue, datastore, files) to a new directory, safely while the server runs."`
+	Restore  restoreCmd  `cmd:"" help:"Restore a backup written by passerelle backup into an empty data directory."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 
 	Healthcheck healthcheckCmd `cmd:"" hidden:"" help:"Exit 0 when a local server answers /healthz (for container health checks)."`
