@@ -159,7 +159,9 @@ func sqliteDSN(path string) string {
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
+	// Escaped: in a file: URI, "?" and "#" would end the path, so that a
+	// data directory named "data#2" opened a file "data" beside it.
+	return sqliteURI(path, q)
 }
 
 // redactURL hides a password in a database URL before it reaches an error.

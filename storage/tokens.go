@@ -91,6 +91,14 @@ func (s *TokenService) EnsureBootstrapToken(ctx context.Context, secret string) 
 			Sysadmin: true, Created: s.db.now(),
 		}).Error
 	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		// Instances started together with the same secret: another one
+		// stored it between our count and our insert.
+		var n int64
+		if s.db.gorm.WithContext(ctx).Model(&tokenRow{}).Where("hash = ? AND sysadmin = ?", catalog.HashToken(secret), true).Count(&n).Error == nil && n > 0 {
+			return false, nil
+		}
+	}
 	if err != nil {
 		return false, internal("store bootstrap token", err)
 	}
