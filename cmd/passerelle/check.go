@@ -58,7 +58,7 @@ func printCheck(e *env, rep *storage.CheckReport, grace time.Duration, repair bo
 		}
 	}
 	if rep.Young > 0 {
-		fmt.Fprintf(w, "%d unused files, tables or temporary files are younger than %s and were left alone (an upload or ingestion may still be using them).\n", rep.Young, grace)
+		fmt.Fprintf(w, "Left alone %s younger than %s (unused files, tables or temporary files): an upload or ingestion may still be using them.\n", plural(rep.Young, "leftover"), grace)
 	}
 	left := rep.Unrepaired()
 	switch {
@@ -66,7 +66,7 @@ func printCheck(e *env, rep *storage.CheckReport, grace time.Duration, repair bo
 		fmt.Fprintln(w, "No problem found.")
 		return nil
 	case left == 0:
-		fmt.Fprintf(w, "Repaired %d problems.\n", len(rep.Findings))
+		fmt.Fprintf(w, "Repaired %s.\n", plural(len(rep.Findings), "problem"))
 		return nil
 	case repair:
 		return fmt.Errorf("%d of %d problems could not be repaired: see above", left, len(rep.Findings))
