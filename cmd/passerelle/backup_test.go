@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/passerelle/passerelle/storage/storagetest"
 )
 
 // TestBackupRestore backs up a data directory while uploads go on,
@@ -154,4 +156,35 @@ func TestBackupPostgres(t *testing.T) {
 	if !strings.Contains(msg, "pg_dump") {
 		t.Errorf("backup of a PostgreSQL catalogue: %s", msg)
 	}
+}
+
+// TestBackupS3 backs up a SQLite catalogue whose files are in S3: the
+// files are copied into the backup, and restored here into the data
+// directory.
+func TestBackupS3(t *testing.T) {
+	const token = "backup-sysadmin"
+	blobURL := storagetest.S3URL(t)
+	ctx := context.Background()
+	dir, backup, restored := t.TempDir(), filepath.Join(t.TempDir(), "sauvegarde"), t.TempDir()
+	s := startServe(t, "--addr", "127.0.0.1:0", "--data-dir", dir, "--blob-url", blobURL, "--bootstrap-token", token, "--offline")
+	s.mustAction("organization_create", token, map[string]any{"name": "ville"})
+	s.mustAction("package_create", token, map[string]any{"name": "budget", "title": "Budget", "owner_org": "ville"})
+	content := crashCSV("budget", 1500)
+	r, err := uploadFile(ctx, s.URL, token, "budget", "budget.csv", content, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, func() bool { return !pendingJobs(t, s.URL, token) })
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := mustRun(t, "backup", backup, "--data-dir", dir, "--blob-url", blobURL); !strings.Contains(out, "2 files") {
+		t.Errorf("backup said %q", out) // the upload and its normalised CSV
+	}
+	if out, _ := mustRun(t, "restore", backup, "--data-dir", restored); !strings.Contains(out, "No problem found.") {
+		t.Errorf("restore said %q", out)
+	}
+	s2 := startServe(t, "--addr", "127.0.0.1:0", "--data-dir", restored, "--bootstrap-token", token, "--offline")
+	sum := sha256.Sum256(content)
+	verifyCatalogue(t, s2.URL, token, []acked{{dataset: "budget", resourceID: r["id"].(string), hash: hex.EncodeToString(sum[:]), size: len(content), rows: 1500}}, true)
 }

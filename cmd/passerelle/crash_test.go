@@ -262,6 +262,7 @@ func crashTest(t *testing.T, bin, dbURL, blobURL string) {
 		// sent in paced chunks; the kill lands after a random delay: in
 		// a body, between the answer and the ingestion, or in it.
 		rctx, cancel := context.WithCancel(ctx)
+		answered := make(chan struct{}, 3)
 		var wg sync.WaitGroup
 		for c := range 3 {
 			n++
@@ -279,15 +280,22 @@ func crashTest(t *testing.T, bin, dbURL, blobURL string) {
 				mu.Lock()
 				done = append(done, acked{dataset: name, resourceID: r["id"].(string), hash: hex.EncodeToString(sum[:]), size: len(content), rows: bytes.Count(content, []byte("\n")) - 1})
 				mu.Unlock()
+				answered <- struct{}{}
 			})
 		}
-		delay := time.Duration(100+rnd.IntN(2500)) * time.Millisecond
-		if round == rounds-1 {
-			// The last round kills while an ingestion runs for sure.
+		switch round {
+		case 0: // right after an answer, before its ingestion got far
+			select {
+			case <-answered:
+			case <-time.After(30 * time.Second):
+				t.Fatal("no upload answered within 30s")
+			}
+		case rounds - 1: // while an ingestion runs, for sure
 			waitFor(t, 30*time.Second, func() bool { return runningJob(ctx, p.URL, token) })
-			delay = time.Duration(rnd.IntN(300)) * time.Millisecond
+			time.Sleep(time.Duration(rnd.IntN(300)) * time.Millisecond)
+		default:
+			time.Sleep(time.Duration(100+rnd.IntN(2500)) * time.Millisecond)
 		}
-		time.Sleep(delay)
 		p.kill()
 		cancel()
 		wg.Wait()
