@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/passerelle/passerelle/catalog"
 )
@@ -42,7 +44,7 @@ func (s *Server) packageList(ctx context.Context, p *params) (any, error) {
 	if p.has("limit") {
 		limit = p.natural("limit", -1)
 	}
-	offset := p.natural("offset", 0)
+	offset := p.offset("offset")
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -69,9 +71,13 @@ func (s *Server) packageList(ctx context.Context, p *params) (any, error) {
 
 func (s *Server) currentPackageListWithResources(ctx context.Context, p *params) (any, error) {
 	limit := min(p.natural("limit", 10), catalog.MaxRows)
-	offset := p.natural("offset", 0)
+	offset := p.offset("offset")
 	if page := p.integer("page", 0); page > 0 && !p.has("offset") {
-		offset = (page - 1) * limit // CKAN's deprecated paging
+		if page-1 > maxOffset/max(limit, 1) {
+			p.fe.Add("page", fmt.Sprintf("Must be at most %d", maxOffset/max(limit, 1)+1))
+		} else {
+			offset = (page - 1) * limit // CKAN's deprecated paging
+		}
 	}
 	includePrivate := p.boolean("include_private", false)
 	if err := p.err(); err != nil {
@@ -143,7 +149,7 @@ func (s *Server) packageSearch(ctx context.Context, p *params) (any, error) {
 		Q:              p.str("q"),
 		Sort:           p.str("sort"),
 		Rows:           min(p.natural("rows", catalog.DefaultRows), catalog.MaxRows),
-		Start:          p.natural("start", 0),
+		Start:          p.offset("start"),
 		FacetLimit:     p.integer("facet.limit", catalog.DefaultFacetLimit),
 		FacetMinCount:  p.integer("facet.mincount", 1),
 		IncludePrivate: p.boolean("include_private", false),
@@ -158,6 +164,9 @@ func (s *Server) packageSearch(ctx context.Context, p *params) (any, error) {
 		sp.FacetFields = p.stringList("facet.field")
 	}
 	if err := p.err(); err != nil {
+		return nil, err
+	}
+	if err := checkSearchLimits(&sp); err != nil {
 		return nil, err
 	}
 	res, err := s.svc.Datasets.SearchDatasets(ctx, sp)
@@ -185,6 +194,26 @@ func (s *Server) packageSearch(ctx context.Context, p *params) (any, error) {
 	}, nil
 }
 
+// checkSearchLimits refuses a search too large to run (a query over
+// maxQueryChars, more than maxFacetFields facets) and caps facet.limit, as
+// CKAN caps rows: silently.
+func checkSearchLimits(sp *catalog.SearchParams) error {
+	chars := utf8.RuneCountInString(sp.Q)
+	for _, fq := range sp.FQ {
+		chars += utf8.RuneCountInString(fq)
+	}
+	if chars > maxQueryChars {
+		return catalog.SearchQueryf("q and fq hold %d characters; at most %d are allowed", chars, maxQueryChars)
+	}
+	if len(sp.FacetFields) > maxFacetFields {
+		return catalog.SearchQueryf("facet.field names %d fields; at most %d are allowed", len(sp.FacetFields), maxFacetFields)
+	}
+	if sp.FacetLimit < 0 || sp.FacetLimit > maxFacetLimit {
+		sp.FacetLimit = maxFacetLimit
+	}
+	return nil
+}
+
 // Organisation list limits, as CKAN's defaults: ckan.group_and_organization_list_max
 // and ..._all_fields_max.
 const (
@@ -202,7 +231,7 @@ func (s *Server) organizationList(ctx context.Context, p *params) (any, error) {
 	f := catalog.OrganizationFilter{
 		Sort:   p.str("sort"),
 		Limit:  limit,
-		Offset: p.natural("offset", 0),
+		Offset: p.offset("offset"),
 		Names:  p.stringList("organizations"),
 	}
 	withCount := p.boolean("include_dataset_count", true)

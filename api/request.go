@@ -14,9 +14,9 @@ import (
 	"github.com/passerelle/passerelle/catalog"
 )
 
-// maxJSONBody bounds a JSON or form request body; uploads have their own
-// limit.
-const maxJSONBody = 10 << 20
+// maxJSONBody is the default bound of a JSON or form request body
+// (Limits.MaxBodyBytes); uploads have their own limit.
+const maxJSONBody = 1 << 20
 
 // badRequestError is a request CKAN refuses before running the action: it
 // answers 400 with a bare JSON string, not the envelope.
@@ -60,8 +60,13 @@ func (s *Server) requestData(r *http.Request) (data map[string]any, cleanup func
 			return data, cleanup, nil
 		}
 	case "application/x-www-form-urlencoded":
-		r.Body = http.MaxBytesReader(nil, r.Body, maxJSONBody)
+		if err := s.limitBody(r); err != nil {
+			return nil, cleanup, err
+		}
 		if err := r.ParseForm(); err != nil {
+			if tooBig := s.bodyTooLarge(err); tooBig != nil {
+				return nil, cleanup, tooBig
+			}
 			return nil, cleanup, badRequestf("JSON Error: can not read the form: %v", err)
 		}
 		form = r.PostForm
@@ -70,9 +75,32 @@ func (s *Server) requestData(r *http.Request) (data map[string]any, cleanup func
 		data, err := formData(form)
 		return data, cleanup, err
 	}
-	r.Body = http.MaxBytesReader(nil, r.Body, maxJSONBody)
-	data, err = readJSONBody(r)
+	if err := s.limitBody(r); err != nil {
+		return nil, cleanup, err
+	}
+	data, err = s.readJSONBody(r)
 	return data, cleanup, err
+}
+
+// limitBody refuses a body whose announced length is over the limit
+// before reading any of it, and bounds one sent in chunks as it is read.
+func (s *Server) limitBody(r *http.Request) error {
+	limit := s.cfg.Limits.MaxBodyBytes
+	if r.ContentLength > limit {
+		return &tooLargeError{limit: limit}
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, limit)
+	return nil
+}
+
+// bodyTooLarge returns the 413 error for a read that hit limitBody's
+// bound, or nil for any other error.
+func (s *Server) bodyTooLarge(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &tooLargeError{limit: tooBig.Limit}
+	}
+	return nil
 }
 
 // formData reads form fields, or the lone field holding a JSON document
@@ -88,12 +116,11 @@ func formData(form map[string][]string) (map[string]any, error) {
 	return mixed(form), nil
 }
 
-func readJSONBody(r *http.Request) (map[string]any, error) {
+func (s *Server) readJSONBody(r *http.Request) (map[string]any, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, badRequestf("JSON Error: request body is larger than %d bytes", maxJSONBody)
+		if tooBig := s.bodyTooLarge(err); tooBig != nil {
+			return nil, tooBig
 		}
 		return nil, badRequestf("JSON Error: can not read the request body: %v", err)
 	}
@@ -103,7 +130,13 @@ func readJSONBody(r *http.Request) (map[string]any, error) {
 	return decodeJSONObject(body)
 }
 
+// decodeJSONObject decodes a request's JSON object. Memory stays within a
+// small multiple of len(b), which the body limit bounds, however many keys
+// or items it holds; nesting is refused past maxJSONDepth before decoding.
 func decodeJSONObject(b []byte) (map[string]any, error) {
+	if jsonTooDeep(b, maxJSONDepth) {
+		return nil, &catalog.Error{Kind: catalog.KindInvalid, Msg: fmt.Sprintf("JSON data nests arrays and objects more than %d levels deep", maxJSONDepth)}
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v any
@@ -216,6 +249,17 @@ func (p *params) natural(key string, def int) int {
 	if n < 0 {
 		p.fe.Add(key, "Must be a natural number")
 		return def
+	}
+	return n
+}
+
+// offset reads a start or offset: a natural number no larger than
+// maxOffset, so that arithmetic on it cannot overflow.
+func (p *params) offset(key string) int {
+	n := p.natural(key, 0)
+	if n > maxOffset {
+		p.fe.Add(key, fmt.Sprintf("Must be at most %d", maxOffset))
+		return 0
 	}
 	return n
 }

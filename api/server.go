@@ -28,6 +28,8 @@ type Config struct {
 	MaxUploadBytes int64
 	// TempDir receives uploads while they arrive; "" is the system's.
 	TempDir string
+	// Limits bound requests, connections and clients (see Limits).
+	Limits Limits
 }
 
 // Services are the catalog services behind the API.
@@ -61,7 +63,8 @@ type Server struct {
 	router  *gin.Engine
 	actions map[string]*action
 	// pages are the web pages' templates.
-	pages pageTemplates
+	pages    pageTemplates
+	limiters *limiters
 }
 
 // NewServer builds the router with every route registered. metrics is the
@@ -83,7 +86,8 @@ func NewServer(cfg Config, svc Services, metrics *prometheus.Registry) *Server {
 	if err != nil {
 		panic(err) // the templates are embedded: a parse error is a bug caught by any test
 	}
-	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger, pages: pages}
+	cfg.Limits = cfg.Limits.withDefaults()
+	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger, pages: pages, limiters: newLimiters(cfg.Limits)}
 	s.actions = s.actionTable()
 	s.router = s.routes(newRequestMetrics(metrics), promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
 	return s
@@ -104,7 +108,11 @@ func (s *Server) routes(m *requestMetrics, metricsHandler http.Handler) *gin.Eng
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = true
-	r.Use(s.recoverer(), s.accessLog(), m.middleware())
+	if err := r.SetTrustedProxies(s.cfg.Limits.TrustedProxies); err != nil {
+		s.log.Error("trusted proxies ignored: client addresses are the connections'", "err", err)
+		r.SetTrustedProxies(nil)
+	}
+	r.Use(s.recoverer(), s.accessLog(), m.middleware(), s.rateLimit())
 	r.NoRoute(s.notFound)
 	r.NoMethod(s.methodNotAllowed)
 
@@ -134,7 +142,7 @@ func (s *Server) routes(m *requestMetrics, metricsHandler http.Handler) *gin.Eng
 	r.GET("/static/status.js", s.staticFile("status.js", "text/javascript; charset=utf-8"))
 	r.GET("/organization/:name", s.organizationPage)
 	r.GET("/login", s.loginPage)
-	r.POST("/login", s.login)
+	r.POST("/login", s.limitLogins(), s.login)
 	r.POST("/logout", s.logout)
 	r.GET("/publish", s.publishPage)
 	r.POST("/publish", s.publish)

@@ -28,11 +28,26 @@ type uploadedFile struct {
 
 func (u *uploadedFile) remove() { os.Remove(u.path) }
 
-// tooLargeError is an upload over the size limit: 413, in CKAN's envelope.
-type tooLargeError struct{ limit int64 }
+// tooLargeError is an upload, or a JSON or form body, over its size
+// limit: 413, in CKAN's envelope.
+type tooLargeError struct {
+	limit  int64
+	upload bool // the file, not the body around it
+}
 
 func (e *tooLargeError) Error() string {
-	return fmt.Sprintf("File upload too large: the limit is %d bytes", e.limit)
+	if e.upload {
+		return fmt.Sprintf("File upload too large: the limit is %d bytes", e.limit)
+	}
+	return fmt.Sprintf("Request body too large: the limit is %d bytes", e.limit)
+}
+
+// envelopeError is the error object of the 413 answer.
+func (e *tooLargeError) envelopeError() map[string]any {
+	if e.upload {
+		return map[string]any{"__type": "Validation Error", "upload": []string{e.Error()}}
+	}
+	return map[string]any{"__type": "Validation Error", "message": e.Error()}
 }
 
 // maxFormField bounds each text field of a multipart request.
@@ -44,8 +59,12 @@ const maxFormField = 1 << 20
 // limit. Other file fields are refused.
 func (s *Server) readMultipart(r *http.Request) (map[string][]string, *uploadedFile, error) {
 	// The limit applies to the file; the envelope of fields gets a
-	// little more room.
-	r.Body = http.MaxBytesReader(nil, r.Body, s.cfg.MaxUploadBytes+maxJSONBody)
+	// little more room. A length announced over both is refused unread.
+	room := s.cfg.MaxUploadBytes + s.cfg.Limits.MaxBodyBytes
+	if r.ContentLength > room {
+		return nil, nil, &tooLargeError{limit: s.cfg.MaxUploadBytes, upload: true}
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, room)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, nil, badRequestf("JSON Error: can not read the multipart form: %v", err)
@@ -58,7 +77,7 @@ func (s *Server) readMultipart(r *http.Request) (map[string][]string, *uploadedF
 		}
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, nil, &tooLargeError{limit: s.cfg.MaxUploadBytes}
+			return nil, nil, &tooLargeError{limit: s.cfg.MaxUploadBytes, upload: true}
 		}
 		return nil, nil, err
 	}
@@ -115,7 +134,7 @@ func (s *Server) receiveFile(part *multipart.Part) (*uploadedFile, error) {
 	}
 	if n > limit {
 		up.remove()
-		return nil, &tooLargeError{limit: limit}
+		return nil, &tooLargeError{limit: limit, upload: true}
 	}
 	up.size, up.hash = n, hex.EncodeToString(sum.Sum(nil))
 	up.mimetype = mime.TypeByExtension(strings.ToLower(path.Ext(up.name)))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -28,9 +29,56 @@ type serveCmd struct {
 	Workers         int           `help:"How many files are ingested at once." default:"2"`
 	Demo            bool          `help:"On an empty catalogue, publish a few sample files so that the API shows real data at once."`
 	ShutdownTimeout time.Duration `help:"How long to let requests finish on SIGTERM." default:"30s"`
+	limitFlags
+}
+
+// limitFlags bound requests, connections and clients (api.Limits). The
+// rate limits hold per instance: behind a load balancer, N instances grant
+// a client N times the rate.
+type limitFlags struct {
+	MaxBodyBytes      int64         `help:"Largest JSON or form request body of an action, in bytes (uploads: --max-upload-bytes)." default:"1048576"`
+	MaxHeaderBytes    int           `help:"Largest request line and headers, in bytes." default:"65536"`
+	ReadHeaderTimeout time.Duration `help:"How long a client may take to send its request headers." default:"10s"`
+	StallTimeout      time.Duration `help:"How long a client may pause while sending a request body or reading a response before it is cut off." default:"30s"`
+	MinBodyRate       int64         `help:"Slowest average a request body may arrive at after the first stall timeout, in bytes per second." default:"1024"`
+	ReadRate          float64       `help:"Reads (GET, read actions) each client may send per second on average; 0 turns the limit off. A client is its API token, else its address." default:"100"`
+	ReadBurst         int           `help:"Reads each client may send at once." default:"200"`
+	WriteRate         float64       `help:"Writes (other POSTs, uploads included) each client may send per second on average; 0 turns the limit off." default:"10"`
+	WriteBurst        int           `help:"Writes each client may send at once." default:"20"`
+	LoginRate         float64       `help:"Sign-ins on the web form each address may attempt per second on average; 0 turns the limit off." default:"0.1"`
+	LoginBurst        int           `help:"Sign-ins each address may attempt at once." default:"10"`
+	TrustedProxies    []string      `help:"Addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For names the client (comma-separated; none by default)."`
+}
+
+// limits checks the flags and turns them into api.Limits.
+func (f limitFlags) limits() (api.Limits, error) {
+	for _, p := range f.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return api.Limits{}, fmt.Errorf("--trusted-proxies: %q is neither an address nor a CIDR range", p)
+			}
+		}
+	}
+	for name, v := range map[string]float64{"--read-rate": f.ReadRate, "--write-rate": f.WriteRate, "--login-rate": f.LoginRate} {
+		if v < 0 {
+			return api.Limits{}, fmt.Errorf("%s: %g is negative (0 turns the limit off)", name, v)
+		}
+	}
+	return api.Limits{
+		MaxBodyBytes: f.MaxBodyBytes, MaxHeaderBytes: f.MaxHeaderBytes,
+		ReadHeaderTimeout: f.ReadHeaderTimeout, StallTimeout: f.StallTimeout, MinBodyRate: f.MinBodyRate,
+		Reads:          api.Rate{PerSecond: f.ReadRate, Burst: f.ReadBurst},
+		Writes:         api.Rate{PerSecond: f.WriteRate, Burst: f.WriteBurst},
+		Logins:         api.Rate{PerSecond: f.LoginRate, Burst: f.LoginBurst},
+		TrustedProxies: f.TrustedProxies,
+	}, nil
 }
 
 func (c *serveCmd) Run(e *env) error {
+	limits, err := c.limits()
+	if err != nil {
+		return err
+	}
 	st, err := openStack(e.ctx, c.storageFlags, c.fileFlags, e.log)
 	if err != nil {
 		return err
@@ -61,6 +109,7 @@ func (c *serveCmd) Run(e *env) error {
 	srv := api.NewServer(api.Config{
 		BaseURL: baseURL, SiteTitle: c.SiteTitle, SiteDescription: c.SiteDescription,
 		Version: versionString(), Logger: e.log, MaxUploadBytes: c.MaxUploadBytes, TempDir: st.tempDir,
+		Limits: limits,
 	}, api.Services{
 		Datasets:      datasets,
 		Organizations: storage.NewOrganizationService(st.db),
@@ -80,11 +129,7 @@ func (c *serveCmd) Run(e *env) error {
 			return fmt.Errorf("load the demo data: %w", err)
 		}
 	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
+	hs := srv.HTTPServer()
 	// Workers stop after the HTTP server: a stopped ingestion goes back
 	// in the queue for the next start.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(e.ctx))

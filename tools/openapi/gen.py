@@ -27,7 +27,7 @@ schemas["Envelope"] = {"type": "object", "required": ["help", "success", "result
 schemas["ErrorEnvelope"] = {"type": "object", "required": ["help", "success", "error"],
   "properties": {"help": S, "success": {"const": False},
    "error": {"type": "object", "required": ["__type"], "properties": {
-     "__type": {"type": "string", "enum": ["Validation Error", "Not Found Error", "Authorization Error", "Search Query Error", "Integrity Error", "Internal Server Error"]},
+     "__type": {"type": "string", "enum": ["Validation Error", "Not Found Error", "Authorization Error", "Search Query Error", "Integrity Error", "Rate Limit Error", "Internal Server Error"]},
      "message": S}, "additionalProperties": {"description": "For a Validation Error, one list of messages per invalid field.", "type": "array", "items": S}}}}
 schemas["BadRequest"] = {"type": "string", "description": "CKAN answers requests it cannot read (unknown action, malformed JSON, GET on a write action) with a bare JSON string, not the envelope.", "examples": ["Bad request - Action name not known: package_shwo"]}
 schemas["CKANDateTime"] = {"type": "string", "description": "UTC date-time as CKAN prints it: no zone, microseconds only when not zero.", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?$", "examples": ["2024-05-02T09:14:03.123456"]}
@@ -141,8 +141,14 @@ schemas["OrganizationInput"] = {"type": "object", "properties": {"id": S, "name"
 
 responses = {
  "BadRequest": {"description": "The request could not be read: unknown action, malformed JSON, a body that is not an object, or a write action asked for with GET. CKAN's bare JSON string.", "content": {"application/json": {"schema": {"oneOf": [ref("BadRequest"), ref("ErrorEnvelope")]}}}},
- "Error": {"description": "CKAN error envelope: 400 Search Query Error or Integrity Error, 403 Authorization Error, 404 Not Found Error, 409 Validation Error (per-field messages), 500 Internal Server Error.", "content": {"application/json": {"schema": ref("ErrorEnvelope")}}},
+ "Error": {"description": "CKAN error envelope: 400 Search Query Error or Integrity Error, 403 Authorization Error, 404 Not Found Error, 409 Validation Error (per-field messages; also a JSON body nesting arrays and objects more than 32 levels deep), 500 Internal Server Error.", "content": {"application/json": {"schema": ref("ErrorEnvelope")}}},
+ "BodyTooLarge": {"description": "413 Validation Error: the JSON or form body is larger than PASSERELLE_MAX_BODY_BYTES (default 1 MiB; a Content-Length over it is refused before the body is read), or the uploaded file larger than PASSERELLE_MAX_UPLOAD_BYTES (the message is then under \"upload\"). Nothing is changed.", "content": {"application/json": {"schema": ref("ErrorEnvelope")}}},
+ "TooManyRequests": {"description": "429 Rate Limit Error: the client (its API token, else its address) sent more requests than its budget (reads: PASSERELLE_READ_RATE a second, bursts of PASSERELLE_READ_BURST; writes: PASSERELLE_WRITE_RATE, PASSERELLE_WRITE_BURST), per instance. Nothing is done; retry after Retry-After seconds.",
+   "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}, "content": {"application/json": {"schema": ref("ErrorEnvelope")}}},
+ "TooManyRequestsText": {"description": "Too many requests from this client (see the CKAN actions' 429; sign-ins on the form also have their own budget per address, PASSERELLE_LOGIN_RATE and PASSERELLE_LOGIN_BURST). Retry after Retry-After seconds.",
+   "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}, "content": {"text/plain": {"schema": S}}},
 }
+headers = {"Retry-After": {"description": "Whole seconds (at least 1) until the client's budget allows a request again.", "required": True, "schema": {"type": "integer", "minimum": 1}}}
 
 def envelope(result_schema):
     return {"allOf": [ref("Envelope"), {"type": "object", "properties": {"result": result_schema}}]}
@@ -260,9 +266,7 @@ pathItems = {}
 for name, read, summary, params, inp, result, rdesc in actions:
     responses_ = {"200": ok(rdesc, result)}
     responses_.update(errors)
-    if name in ("resource_create", "resource_update", "resource_patch"):
-        responses_ = dict(responses_)
-        responses_["413"] = {"description": "The upload is larger than PASSERELLE_MAX_UPLOAD_BYTES.", "content": {"application/json": {"schema": ref("ErrorEnvelope")}}}
+    responses_["429"] = resp("TooManyRequests")
     item = {"summary": summary}
     post = {"tags": ["CKAN actions"], "summary": summary}
     if read:
@@ -277,8 +281,8 @@ for name, read, summary, params, inp, result, rdesc in actions:
     else:
         post["requestBody"] = dict(body(inp, name in ("resource_create", "resource_update", "resource_patch")), required=True)
         post["security"] = [{"apiToken": []}, {"ckanAPIKey": []}]
-        item["get"] = {"tags": ["CKAN actions"], "summary": "Refused: write actions need POST.", "responses": {"400": resp("BadRequest")}}
-    post["responses"] = responses_
+        item["get"] = {"tags": ["CKAN actions"], "summary": "Refused: write actions need POST.", "responses": {"400": resp("BadRequest"), "429": resp("TooManyRequests")}}
+    post["responses"] = dict(responses_, **{"413": resp("BodyTooLarge")})
     item["post"] = post
     pathItems[name] = item
 
@@ -391,13 +395,20 @@ for prefix in ["/api/3/action/", "/api/action/"]:
     paths[prefix + "{action}"] = {"$ref": "#/components/pathItems/unknown_action"}
 pathItems["unknown_action"] = {"summary": "Any other action name: CKAN's 400 \"Action name not known\".",
   "parameters": [{"name": "action", "in": "path", "required": True, "schema": S}],
-  "get": {"tags": ["CKAN actions"], "summary": "Unknown action.", "responses": {"400": resp("BadRequest")}},
-  "post": {"tags": ["CKAN actions"], "summary": "Unknown action.", "responses": {"400": resp("BadRequest")}}}
+  "get": {"tags": ["CKAN actions"], "summary": "Unknown action.", "responses": {"400": resp("BadRequest"), "429": resp("TooManyRequests")}},
+  "post": {"tags": ["CKAN actions"], "summary": "Unknown action.", "responses": {"400": resp("BadRequest"), "429": resp("TooManyRequests")}}}
+
+# Every route but the operator's probes is rate limited (api/limits.go).
+for path, item in paths.items():
+    if path in ("/healthz", "/readyz", "/metrics") or "$ref" in item:
+        continue
+    for op in item.values():
+        op["responses"] = dict(op["responses"], **{"429": resp("TooManyRequests" if path.startswith("/api/") else "TooManyRequestsText")})
 
 doc = {
  "openapi": "3.1.0",
  "info": {"title": "Passerelle", "version": "0.1.0",
-   "description": "Open-data gateway for French local governments. The CKAN Action API (v3) is served at /api/3/action/{action} and /api/action/{action} (ckanapi's default), with CKAN's envelope {help, success, result} and its error types and status codes. Read actions accept GET (query string) and POST; write actions need POST with a JSON body (or a form) and an API token. No route ever redirects."},
+   "description": "Open-data gateway for French local governments. The CKAN Action API (v3) is served at /api/3/action/{action} and /api/action/{action} (ckanapi's default), with CKAN's envelope {help, success, result} and its error types and status codes. Read actions accept GET (query string) and POST; write actions need POST with a JSON body (or a form) and an API token. No route ever redirects.\n\nLimits (each configurable with a flag or PASSERELLE_* variable of `passerelle serve`): JSON and form bodies up to 1 MiB (413), uploads up to 1 GiB (413), JSON nested at most 32 levels (409), package_search rows capped at 1000 and facet.limit at 1000 (silently, as CKAN caps rows), at most 20 facet.field names and 10 000 characters of q and fq (400 Search Query Error), start and offset at most 2147483647 (409). Per client (its API token, else its address), per instance: 100 reads a second (bursts of 200) and 10 writes a second (bursts of 20), then 429 with Retry-After. Slow clients are cut off: headers within 10 s, no pause over 30 s in a body or while reading a response, bodies at 1 KiB/s at least."},
  "servers": [{"url": "http://localhost:8080"}],
  "tags": [{"name": "CKAN actions", "description": "CKAN Action API v3."}, {"name": "Operations", "description": "Health and metrics for operators."}, {"name": "Files", "description": "Downloads and table exports."}, {"name": "DCAT", "description": "DCAT-AP 3 feeds for data.gouv.fr, data.europa.eu and any DCAT harvester."}, {"name": "Web pages", "description": "Server-rendered pages for agents and citizens (French, English), accessible (RGAA 4 / WCAG 2.1 AA)."}],
  "paths": paths,
@@ -405,7 +416,7 @@ doc = {
    "securitySchemes": {
      "apiToken": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "An API token from `passerelle token create`, raw or after \"Bearer \"."},
      "ckanAPIKey": {"type": "apiKey", "in": "header", "name": "X-CKAN-API-Key", "description": "The same token, in the header ckanapi also sends."}},
-   "schemas": schemas, "responses": responses, "pathItems": pathItems}}
+   "schemas": schemas, "responses": responses, "headers": headers, "pathItems": pathItems}}
 
 with open("openapi.yaml", "w") as f:
     f.write("# Passerelle HTTP API. api/openapi_test.go checks that it documents exactly\n# the routes the server registers, and validates test responses against it.\n# Generated by tools/openapi/gen.py: edit that script, not this file.\n")
