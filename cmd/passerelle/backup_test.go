@@ -20,6 +20,7 @@ import (
 // restores it elsewhere and checks that the restored server serves the
 // same catalogue, files and datastore.
 func TestBackupRestore(t *testing.T) {
+	noRateLimits(t)
 	const token = "backup-sysadmin"
 	ctx := context.Background()
 	dir, backup := t.TempDir(), filepath.Join(t.TempDir(), "sauvegarde")
@@ -162,6 +163,7 @@ func TestBackupPostgres(t *testing.T) {
 // files are copied into the backup, and restored here into the data
 // directory.
 func TestBackupS3(t *testing.T) {
+	noRateLimits(t)
 	const token = "backup-sysadmin"
 	blobURL := storagetest.S3URL(t)
 	ctx := context.Background()
@@ -187,4 +189,10 @@ func TestBackupS3(t *testing.T) {
 	s2 := startServe(t, "--addr", "127.0.0.1:0", "--data-dir", restored, "--bootstrap-token", token, "--offline")
 	sum := sha256.Sum256(content)
 	verifyCatalogue(t, s2.URL, token, []acked{{dataset: "budget", resourceID: r["id"].(string), hash: hex.EncodeToString(sum[:]), size: len(content), rows: 1500}}, true)
+}
+
+// noRateLimits lets the test's client poll and upload as fast as it likes.
+func noRateLimits(t *testing.T) {
+	t.Setenv("PASSERELLE_READ_RATE", "0")
+	t.Setenv("PASSERELLE_WRITE_RATE", "0")
 }

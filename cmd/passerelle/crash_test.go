@@ -244,7 +244,9 @@ func crashTest(t *testing.T, bin, dbURL, blobURL string) {
 		"PASSERELLE_DATA_DIR="+dir, "PASSERELLE_DATABASE_URL="+dbURL, "PASSERELLE_BLOB_URL="+blobURL,
 		"PASSERELLE_BOOTSTRAP_TOKEN="+token, "PASSERELLE_OFFLINE=true",
 		// A dead worker's ingestion is taken over after 2 s, not 30.
-		"PASSERELLE_JOB_LEASE=2s", "PASSERELLE_WORKERS=2")
+		"PASSERELLE_JOB_LEASE=2s", "PASSERELLE_WORKERS=2",
+		// The test polls and uploads faster than a client is allowed to.
+		"PASSERELLE_READ_RATE=0", "PASSERELLE_WRITE_RATE=0")
 	rnd := rand.New(rand.NewPCG(9, uint64(len(dbURL))))
 	ctx := context.Background()
 
@@ -267,7 +269,11 @@ func crashTest(t *testing.T, bin, dbURL, blobURL string) {
 		for c := range 3 {
 			n++
 			name := fmt.Sprintf("jeu-%d-%d", round, c)
-			content := crashCSV(name, rows/2+rnd.IntN(rows))
+			size := rows/2 + rnd.IntN(rows)
+			if round == rounds-1 {
+				size *= 3 // ingestions long enough to be caught running
+			}
+			content := crashCSV(name, size)
 			wg.Go(func() {
 				if _, err := call(rctx, p.URL, token, "package_create", map[string]any{"name": name, "title": name, "owner_org": "crash"}); err != nil {
 					return
