@@ -49,6 +49,9 @@ func TestMultiInstance(t *testing.T) {
 		"PASSERELLE_JOB_LEASE=3s",
 		"PASSERELLE_WORKERS=2",
 		"PASSERELLE_OFFLINE=true",
+		// The test creates datasets and polls faster than a client may.
+		"PASSERELLE_READ_RATE=0",
+		"PASSERELLE_WRITE_RATE=0",
 	}
 	// Started together: the migrations of the first wait for none, the
 	// second's wait on PostgreSQL's advisory lock.
@@ -180,6 +183,7 @@ func TestMultiInstance(t *testing.T) {
 		// Kill whichever instance holds the job once rows are loading:
 		// its worker name carries its process id.
 		var victim, survivor *instance
+		var atKill jobRecord
 		deadline := time.Now().Add(2 * time.Minute)
 		for victim == nil {
 			j := db.job(id)
@@ -190,7 +194,7 @@ func TestMultiInstance(t *testing.T) {
 				pid := workerPID(j.Worker)
 				for i, inst := range insts {
 					if inst.cmd.Process.Pid == pid {
-						victim, survivor = inst, insts[1-i]
+						victim, survivor, atKill = inst, insts[1-i], j
 					}
 				}
 				if victim == nil {
@@ -204,7 +208,8 @@ func TestMultiInstance(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		victim.kill()
-		t.Logf("killed %s (SIGKILL) while it loaded the file", victim.name)
+		killed := time.Now()
+		t.Logf("killed %s (SIGKILL) with %d rows of %d read", victim.name, atKill.RowCount, rows)
 
 		// Until the survivor publishes it, the table is not there; it is
 		// never seen with part of its rows.
@@ -226,6 +231,7 @@ func TestMultiInstance(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
+		t.Logf("%s ended the ingestion %.1fs after the kill (lease 3s)", survivor.name, time.Since(killed).Seconds())
 		in := r["ingest"].(map[string]any)
 		if in["state"] != "complete" || in["rows"] != float64(rows) || r["datastore_active"] != true {
 			t.Fatalf("after %s was killed, %s ended the ingestion with %v", victim.name, survivor.name, in)
