@@ -81,6 +81,9 @@ func (r *CheckReport) Unrepaired() int {
 	return n
 }
 
+// blobPrefix starts every key catalog.BlobKey makes.
+const blobPrefix = "sha256/"
+
 // checkResource is what Check reads of a resource.
 type checkResource struct {
 	ID              string
@@ -117,7 +120,8 @@ func Check(ctx context.Context, db *DB, blobs catalog.BlobStore, ds catalog.Data
 		modified time.Time
 	}
 	stored := map[string]blobInfo{}
-	if err := blobs.List(ctx, "", func(key string, size int64, modified time.Time) error {
+	// Only the store's own key space: a bucket may hold other files.
+	if err := blobs.List(ctx, blobPrefix, func(key string, size int64, modified time.Time) error {
 		stored[key] = blobInfo{size, modified}
 		return nil
 	}); err != nil {

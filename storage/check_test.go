@@ -112,6 +112,10 @@ func testCheck(t *testing.T, db *storage.DB, blobURL string) {
 	// Leftovers of crashes: a file and a table nothing uses, an old
 	// temporary upload.
 	orphan := putBlob(t, blobs, "orphelin.csv", "orphelin")
+	// Files outside the store's key space are not its own.
+	if err := blobs.Put(ctx, "autre/fichier.txt", strings.NewReader("pas à nous")); err != nil {
+		t.Fatal(err)
+	}
 	orphanTable := dsLoad(t, dstore, fields, [][]string{{"y"}})
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o750); err != nil {
 		t.Fatal(err)
@@ -178,8 +182,10 @@ func testCheck(t *testing.T, db *storage.DB, blobURL string) {
 		t.Errorf("resource whose table is gone = %+v, %v", r, err)
 	}
 	// Files still in use are kept; nothing is deleted from the catalogue.
-	if _, _, err := blobs.Stat(ctx, norm.BlobKey); err != nil {
-		t.Errorf("normalised file in use: %v", err)
+	for _, key := range []string{norm.BlobKey, "autre/fichier.txt"} {
+		if _, _, err := blobs.Stat(ctx, key); err != nil {
+			t.Errorf("file %s after repair: %v", key, err)
+		}
 	}
 	if got, err := svc.FindDataset(sysadmin, d.ID); err != nil || len(got.Resources) != 4 {
 		t.Errorf("dataset after repair: %v resources, %v", len(got.Resources), err)
