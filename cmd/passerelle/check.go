@@ -35,11 +35,9 @@ func (c *checkCmd) Run(e *env) error {
 	if cl, ok := ds.(interface{ Close() error }); ok {
 		defer cl.Close()
 	}
-	dataDir := c.DataDir
-	if c.DatabaseURL != "" && c.BlobURL != "" {
-		dataDir = "" // nothing of this instance lives there
-	}
-	rep, err := storage.Check(e.ctx, db, blobs, ds, storage.CheckOptions{DataDir: dataDir, Grace: c.Grace, Repair: c.Repair})
+	// Temporary files are each instance's own: the data directory's of
+	// this machine are checked.
+	rep, err := storage.Check(e.ctx, db, blobs, ds, storage.CheckOptions{DataDir: c.DataDir, Grace: c.Grace, Repair: c.Repair})
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
