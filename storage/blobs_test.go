@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "gocloud.dev/blob/memblob" // mem:// stands in for a remote bucket
 
@@ -168,6 +170,38 @@ func testBlobStore(t *testing.T, rawURL string) {
 		}
 		if err := s.Delete(ctx, big); err != nil {
 			t.Error(err)
+		}
+	})
+
+	// List is what passerelle check walks the store with.
+	t.Run("list", func(t *testing.T) {
+		keys := map[string]int64{catalog.BlobKey("aa01"): 3, catalog.BlobKey("aa02"): 5, catalog.BlobKey("bb01"): 8}
+		for k, n := range keys {
+			if err := s.Put(ctx, k, io.LimitReader(newNoise(4), n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := map[string]int64{}
+		err := s.List(ctx, "sha256/aa/", func(key string, size int64, modified time.Time) error {
+			if modified.IsZero() {
+				t.Errorf("%s: no modification time", key)
+			}
+			got[key] = size
+			return nil
+		})
+		if err != nil || len(got) != 2 || got[catalog.BlobKey("aa01")] != 3 || got[catalog.BlobKey("aa02")] != 5 {
+			t.Errorf("List sha256/aa/ = %v, %v", got, err)
+		}
+		stop := errors.New("enough")
+		calls := 0
+		err = s.List(ctx, "", func(string, int64, time.Time) error { calls++; return stop })
+		if !errors.Is(err, stop) || calls != 1 {
+			t.Errorf("List stopped by its callback: %d calls, %v", calls, err)
+		}
+		for k := range keys {
+			if err := s.Delete(ctx, k); err != nil {
+				t.Error(err)
+			}
 		}
 	})
 
