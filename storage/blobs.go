@@ -151,11 +151,15 @@ var _ catalog.LocalBlobStore = (*localBlobs)(nil)
 // reference to the file next, and that reference must not outlive the
 // file after a power cut (fileblob renames without syncing).
 func (s *localBlobs) Put(ctx context.Context, key string, r io.Reader) error {
+	p := filepath.Join(s.dir, filepath.FromSlash(key))
+	sync := []string{p, filepath.Dir(p)}
+	if _, err := os.Stat(filepath.Dir(p)); err != nil { // its directory is new too
+		sync = append(sync, filepath.Dir(filepath.Dir(p)))
+	}
 	if err := s.bucketBlobs.Put(ctx, key, r); err != nil {
 		return err
 	}
-	p := filepath.Join(s.dir, filepath.FromSlash(key))
-	for _, f := range []string{p, filepath.Dir(p), filepath.Dir(filepath.Dir(p))} {
+	for _, f := range sync {
 		if err := syncFile(f); err != nil {
 			return fmt.Errorf("store blob %s: sync: %w", key, err)
 		}
