@@ -485,7 +485,11 @@ var readRoutesWithoutDatasets = map[string]bool{
 // dataset and a private one holding an ingested file that declares a
 // schema; the private one's words are found nowhere else.
 type privateFixture struct {
-	publicID, id, rid, download string
+	publicID, id, rid string
+	// rids are every resource of the private dataset (the upload and the
+	// normalised CSV made from it), downloads their files, tables the
+	// ones with a datastore table.
+	rids, downloads, tables []string
 }
 
 const (
@@ -511,7 +515,19 @@ func newPrivateFixture(t *testing.T, h *harness) privateFixture {
 	if shown["datastore_active"] != true || shown["validation_status"] != "success" {
 		t.Fatalf("the private file was not ingested and validated: %v", shown)
 	}
-	fx.download = localPath(t, shown["url"].(string))
+	for _, v := range h.showAs(h.sysadmin, "package_show", fx.id)["resources"].([]any) {
+		r := v.(map[string]any)
+		fx.rids = append(fx.rids, r["id"].(string))
+		if r["url_type"] == "upload" {
+			fx.downloads = append(fx.downloads, localPath(t, r["url"].(string)))
+		}
+		if r["datastore_active"] == true {
+			fx.tables = append(fx.tables, r["id"].(string))
+		}
+	}
+	if len(fx.downloads) == 0 || len(fx.tables) == 0 {
+		t.Fatalf("no file or table in the private dataset: %v", fx)
+	}
 	return fx
 }
 
@@ -545,7 +561,7 @@ func mustShowPrivate(t *testing.T, c caller, r *response, asked string) {
 func mustHide(t *testing.T, fx privateFixture, what string, body []byte, shown bool) {
 	t.Helper()
 	leak := ""
-	for _, marker := range []string{secretTitle, "secret-prive", fx.id, fx.rid} {
+	for _, marker := range append([]string{secretTitle, "secret-prive", fx.id}, fx.rids...) {
 		if !strings.Contains(what, marker) && strings.Contains(string(body), marker) {
 			leak = marker
 			break
@@ -686,33 +702,38 @@ func readChecks() []readCheck {
 			}
 		}},
 		{covers: []string{"/dataset/:id/resource/:rid/download/:filename"}, check: func(t *testing.T, h *harness, fx privateFixture, c caller, b *browser) {
-			for _, method := range []string{http.MethodGet, http.MethodHead} {
-				r := h.feed(method, fx.download, "", c.token)
-				if r.Status != statusFor(c) {
-					t.Errorf("%s %s: %d, want %d", method, fx.download, r.Status, statusFor(c))
+			for _, download := range fx.downloads {
+				for _, method := range []string{http.MethodGet, http.MethodHead} {
+					r := h.feed(method, download, "", c.token)
+					if r.Status != statusFor(c) {
+						t.Errorf("%s %s: %d, want %d", method, download, r.Status, statusFor(c))
+					}
+					if !c.member && strings.Contains(string(r.Body), "Écureuils") {
+						t.Errorf("%s %s sends the private file", method, download)
+					}
 				}
-				if !c.member && strings.Contains(string(r.Body), "Écureuils") {
-					t.Errorf("%s %s sends the private file", method, fx.download)
+				// The public dataset's id in front of the private file.
+				path := strings.Replace(download, fx.id, fx.publicID, 1)
+				if path == download {
+					path = strings.Replace(download, "secret-prive", "public-lu", 1)
 				}
-			}
-			// The public dataset's id in front of the private file.
-			path := strings.Replace(fx.download, fx.id, fx.publicID, 1)
-			if path == fx.download {
-				path = strings.Replace(fx.download, "secret-prive", "public-lu", 1)
-			}
-			if r := h.feed(http.MethodGet, path, "", c.token); r.Status == http.StatusOK {
-				t.Errorf("GET %s through the public dataset: 200", path)
+				if r := h.feed(http.MethodGet, path, "", c.token); r.Status == http.StatusOK {
+					t.Errorf("GET %s through the public dataset: 200", path)
+				}
 			}
 		}},
 		{covers: []string{"/datastore/dump/:resource_id"}, check: func(t *testing.T, h *harness, fx privateFixture, c caller, b *browser) {
-			for _, q := range []string{"", "?format=json", "?format=tsv", "?bom=true"} {
-				r := h.feed(http.MethodGet, "/datastore/dump/"+fx.rid+q, "", c.token)
-				if r.Status != statusFor(c) {
-					t.Errorf("dump%s: %d, want %d", q, r.Status, statusFor(c))
+			for _, id := range fx.tables {
+				for _, q := range []string{"", "?format=json", "?format=tsv", "?bom=true"} {
+					r := h.feed(http.MethodGet, "/datastore/dump/"+id+q, "", c.token)
+					if r.Status != statusFor(c) {
+						t.Errorf("dump of %s%s: %d, want %d", id, q, r.Status, statusFor(c))
+					}
+					if !c.member && strings.Contains(string(r.Body), "Écureuils") {
+						t.Errorf("dump of %s%s sends the private rows", id, q)
+					}
 				}
-				if !c.member && strings.Contains(string(r.Body), "Écureuils") {
-					t.Errorf("dump%s sends the private rows", q)
-				}
+				mustShowPrivate(t, c, h.get("datastore_search", c.token, url.Values{"resource_id": {id}}), id)
 			}
 		}},
 		{covers: []string{"/catalog.ttl", "/catalog.rdf", "/catalog.xml", "/catalog.jsonld", "/catalog.nt", "/catalog"}, check: func(t *testing.T, h *harness, fx privateFixture, c caller, b *browser) {
@@ -844,6 +865,7 @@ func TestPrivateDatasetsEveryReadRoute(t *testing.T) {
 				})
 			}
 		}
-		t.Logf("%d read checks covering %d routes and actions", len(checks), len(covered))
+		t.Logf("%d read checks covering %d routes and actions; %d resources, %d files, %d tables in the private dataset",
+			len(checks), len(covered), len(fx.rids), len(fx.downloads), len(fx.tables))
 	})
 }
