@@ -194,8 +194,10 @@ func testSearchLimits(t *testing.T, h *harness) {
 		{"rows over 1000", "package_search", url.Values{"rows": {"100000"}}, 200, "", ""},
 		{"q of 8192 bytes", "package_search", url.Values{"q": {strings.Repeat("abcdéfg", 1024)}}, 200, "", ""},
 		{"q over 8192 bytes", "package_search", url.Values{"q": {strings.Repeat("a", 8193)}}, 400, "Search Query Error", ""},
+		{"filters over 10000 characters", "package_search", url.Values{"fq_list": {`["tags:` + strings.Repeat(`b`, 10000) + `"]`}}, 400, "Search Query Error", ""},
+		{"32 terms", "package_search", url.Values{"q": {strings.Repeat("budget ", 16)}, "fq_list": {`["` + strings.Repeat(`tags:budget", "`, 15) + `tags:budget"]`}}, 200, "", ""},
+		{"33 terms", "package_search", url.Values{"q": {strings.Repeat("budget ", 16)}, "fq": {strings.Repeat("tags:budget AND ", 16) + "-tags:x"}}, 400, "Search Query Error", ""},
 		{"many filters", "package_search", url.Values{"fq_list": {`["` + strings.Repeat(`tags:budget", "`, 1500) + `tags:budget"]`}}, 400, "Search Query Error", ""},
-		{"filters of 10000 characters", "package_search", url.Values{"fq_list": {`["` + strings.Repeat(`tags:budget", "`, 908) + `tags:a"]`}}, 200, "", ""},
 		{"q and fq over 10000", "package_search", url.Values{"q": {strings.Repeat("a", 6000)}, "fq": {"tags:" + strings.Repeat("b", 5000)}}, 400, "Search Query Error", ""},
 		{"largest start", "package_search", url.Values{"start": {"2147483647"}}, 200, "", ""},
 		{"start too large", "package_search", url.Values{"start": {"2147483648"}}, 409, "Validation Error", "start"},
@@ -419,7 +421,7 @@ func waitClosed(t *testing.T, conn net.Conn) []byte {
 // connections: headers sent too slowly and bodies that stall or trickle
 // are cut off, while a slow but steady upload goes through whole.
 func TestSlowClients(t *testing.T) {
-	h := newLimitedHarness(t, api.Limits{ReadHeaderTimeout: 500 * time.Millisecond, StallTimeout: time.Second, MinBodyRate: 4096})
+	h := newLimitedHarness(t, api.Limits{ReadHeaderTimeout: 500 * time.Millisecond, StallTimeout: time.Second, MinBodyRate: 4096, MaxHeaderBytes: 8192})
 	h.createDataset("lent", nil)
 	addr := startHTTP(t, h)
 	dial := func(t *testing.T) net.Conn {
@@ -448,6 +450,20 @@ func TestSlowClients(t *testing.T) {
 			if _, err := conn.Write([]byte{head[i]}); err != nil {
 				<-closed
 				return
+			}
+		}
+	})
+
+	t.Run("headers too large", func(t *testing.T) {
+		// net/http allows 4 KiB over MaxHeaderBytes.
+		for _, tc := range []struct {
+			size int
+			want string
+		}{{8000, "HTTP/1.1 200 "}, {13000, "HTTP/1.1 431 "}} {
+			conn := dial(t)
+			fmt.Fprintf(conn, "GET /api/3/action/status_show HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: %s\r\n\r\n", strings.Repeat("a", tc.size))
+			if b := waitClosed(t, conn); !bytes.HasPrefix(b, []byte(tc.want)) {
+				t.Errorf("%d bytes of headers: %.40q, want %q", tc.size, b, tc.want)
 			}
 		}
 	})
