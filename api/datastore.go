@@ -57,7 +57,7 @@ func (s *Server) datastoreSearch(ctx context.Context, p *params) (any, error) {
 	}
 	q := catalog.DatastoreQuery{
 		Limit:        min(p.natural("limit", catalog.DatastoreDefaultLimit), catalog.DatastoreMaxLimit),
-		Offset:       p.natural("offset", 0),
+		Offset:       p.offset("offset"),
 		IncludeTotal: p.boolean("include_total", true),
 		Distinct:     p.boolean("distinct", false),
 		Fields:       fieldList(p, "fields"),
@@ -65,6 +65,7 @@ func (s *Server) datastoreSearch(ctx context.Context, p *params) (any, error) {
 	}
 	q.Q, q.QFields = queryParam(p)
 	q.Sort = datastoreSort(p)
+	checkDatastoreQuery(p, q)
 	format := p.trimmed("records_format")
 	switch format {
 	case "", "objects", "lists", "csv", "tsv":

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/passerelle/passerelle/catalog"
 	"golang.org/x/time/rate"
 )
 
@@ -89,6 +91,9 @@ const (
 	// almost empty catalogue: 32 tag terms 0.15 s, 64 0.9 s, 128 over
 	// 10 s); a harvester's filters hold a handful.
 	maxQueryTerms = 32
+	// maxFilterValues bounds the values of datastore_search's filters
+	// (a list of values is one test each).
+	maxFilterValues = 500
 	// maxOffset bounds start and offset: Solr, behind CKAN, refuses
 	// anything past a 32-bit integer too.
 	maxOffset = math.MaxInt32
@@ -467,4 +472,28 @@ func jsonTooDeep(b []byte, max int) bool {
 		}
 	}
 	return false
+}
+
+// checkDatastoreQuery bounds datastore_search's text search and filters
+// as package_search's: every word of q and every filter value is one more
+// condition tested on each row (and SQLite refuses a statement nesting
+// more than 1000 of them, or a LIKE pattern over 50 000 bytes).
+func checkDatastoreQuery(p *params, q catalog.DatastoreQuery) {
+	chars, terms := utf8.RuneCountInString(q.Q), len(strings.Fields(q.Q))
+	for _, text := range q.QFields {
+		chars += utf8.RuneCountInString(text)
+		terms++
+	}
+	if chars > maxQueryChars {
+		p.fe.Add("q", fmt.Sprintf("Must hold at most %d characters", maxQueryChars))
+	} else if terms > maxQueryTerms {
+		p.fe.Add("q", fmt.Sprintf("Must hold at most %d words and fields", maxQueryTerms))
+	}
+	values := 0
+	for _, vs := range q.Filters {
+		values += len(vs)
+	}
+	if values > maxFilterValues {
+		p.fe.Add("filters", fmt.Sprintf("Must hold at most %d values in all", maxFilterValues))
+	}
 }

@@ -612,3 +612,52 @@ func (l *syncLog) contains(s string) bool {
 	defer l.mu.Unlock()
 	return bytes.Contains(l.buf.Bytes(), []byte(s))
 }
+
+// TestDatastoreLimits checks datastore_search's bounds: limit capped at
+// 32000 as CKAN caps it, offset, and the size of q and filters.
+func TestDatastoreLimits(t *testing.T) {
+	forEachDB(t, func(t *testing.T, h *harness) {
+		h.createDataset("table", nil)
+		r := mustOK(t, h.upload("resource_create", h.editorA, map[string]string{"package_id": "table"}, "t.csv", []byte("a;b\n1;2\n3;4\n"))).resultMap()
+		h.runJobs()
+		values := func(n int) string {
+			l := make([]string, n)
+			for i := range l {
+				l[i] = strconv.Itoa(i)
+			}
+			return `{"a": [` + strings.Join(l, ",") + `]}`
+		}
+		for _, tc := range []struct {
+			name  string
+			query url.Values
+			field string // of the Validation Error; "" for a success
+		}{
+			{"limit over 32000", url.Values{"limit": {"99999999999"}}, ""},
+			{"largest offset", url.Values{"offset": {"2147483647"}}, ""},
+			{"offset too large", url.Values{"offset": {"2147483648"}}, "offset"},
+			{"32 words", url.Values{"q": {strings.Repeat("mot ", 32)}}, ""},
+			{"33 words", url.Values{"q": {strings.Repeat("mot ", 33)}}, "q"},
+			{"10000 characters", url.Values{"q": {strings.Repeat("x", 10000)}}, ""},
+			{"10001 characters", url.Values{"q": {strings.Repeat("x", 10001)}}, "q"},
+			{"field text over 10000 characters", url.Values{"q": {`{"a": "` + strings.Repeat("x", 10001) + `"}`}}, "q"},
+			{"500 filter values", url.Values{"filters": {values(500)}}, ""},
+			{"501 filter values", url.Values{"filters": {values(501)}}, "filters"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				tc.query.Set("resource_id", r["id"].(string))
+				res := h.get("datastore_search", "", tc.query)
+				if tc.field == "" {
+					mustOK(t, res)
+					return
+				}
+				mustFail(t, res, http.StatusConflict, "Validation Error")
+				if len(res.fieldErrors(tc.field)) == 0 {
+					t.Errorf("no message for %s: %s", tc.field, res.Body)
+				}
+			})
+		}
+		if res := mustOK(t, h.get("datastore_search", "", url.Values{"resource_id": {r["id"].(string)}, "limit": {"99999999999"}})).resultMap(); res["limit"] != 32000.0 {
+			t.Errorf("limit = %v, want 32000", res["limit"])
+		}
+	})
+}
