@@ -85,12 +85,10 @@ const (
 	// (catalog.ParseQuery bounds each at 8192 bytes), so that fq_list
 	// cannot pile up thousands of filters.
 	maxQueryChars = 10000
-	// maxQueryTerms bounds the terms of q and fq together. Each term on
-	// tags, resources or extras is a correlated subquery, and
-	// PostgreSQL's planning time grows steeply with their number (on an
-	// almost empty catalogue: 32 tag terms 0.15 s, 64 0.9 s, 128 over
-	// 10 s); a harvester's filters hold a handful.
-	maxQueryTerms = 32
+	// maxQueryTerms bounds the words of datastore_search's q, as
+	// catalog.MaxSearchTerms bounds a catalogue search's: each word is
+	// one more condition for the database to plan and test.
+	maxQueryTerms = catalog.MaxSearchTerms
 	// maxFilterValues bounds the values of datastore_search's filters
 	// (a list of values is one test each).
 	maxFilterValues = 500

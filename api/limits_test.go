@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/passerelle/passerelle/api"
+	"github.com/passerelle/passerelle/catalog"
 	"github.com/passerelle/passerelle/storage/storagetest"
 )
 
@@ -658,6 +659,50 @@ func TestDatastoreLimits(t *testing.T) {
 		}
 		if res := mustOK(t, h.get("datastore_search", "", url.Values{"resource_id": {r["id"].(string)}, "limit": {"99999999999"}})).resultMap(); res["limit"] != 32000.0 {
 			t.Errorf("limit = %v, want 32000", res["limit"])
+		}
+	})
+}
+
+// A search holds at most catalog.MaxSearchTerms terms on every path that
+// searches, not only package_search: PostgreSQL plans many AND'ed tag
+// filters for minutes. At the bound each path answers; beyond it, a
+// client error at once.
+func TestSearchTermsBoundedEverywhere(t *testing.T) {
+	forEachDB(t, func(t *testing.T, h *harness) {
+		h.createDataset("budget", map[string]any{"tags": []any{map[string]any{"name": "t1"}}})
+		tags := func(n int) []string {
+			out := make([]string, n)
+			for i := range out {
+				out[i] = fmt.Sprintf("t%d", i+1)
+			}
+			return out
+		}
+		fq := func(n int) string { return "tags:" + strings.Join(tags(n), " AND tags:") }
+		for _, n := range []int{catalog.MaxSearchTerms, catalog.MaxSearchTerms + 1} {
+			over := n > catalog.MaxSearchTerms
+			r := h.get("package_search", "", url.Values{"fq": {fq(n)}})
+			if over {
+				mustFail(t, r, http.StatusBadRequest, "Search Query Error")
+			} else {
+				mustOK(t, r)
+			}
+			for _, path := range []string{
+				"/catalog.ttl?" + url.Values{"fq": {fq(n)}}.Encode(),
+				"/?" + url.Values{"tags": tags(n)}.Encode(),
+			} {
+				req := httptest.NewRequest(http.MethodGet, path, nil)
+				rec := httptest.NewRecorder()
+				h.srv.Handler().ServeHTTP(rec, req)
+				want := http.StatusOK
+				if over && strings.HasPrefix(path, "/catalog") {
+					want = http.StatusConflict
+				} else if over {
+					want = http.StatusBadRequest
+				}
+				if rec.Code != want {
+					t.Errorf("%d terms: %.60s… = %d, want %d", n, path, rec.Code, want)
+				}
+			}
 		}
 	})
 }

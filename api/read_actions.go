@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/passerelle/passerelle/catalog"
@@ -197,7 +196,8 @@ func (s *Server) packageSearch(ctx context.Context, p *params) (any, error) {
 
 // checkSearchLimits refuses a search too large to run (a query over
 // maxQueryChars, more than maxFacetFields facets) and caps facet.limit, as
-// CKAN caps rows: silently.
+// CKAN caps rows: silently. The search itself bounds its terms
+// (catalog.MaxSearchTerms), for the feeds and pages too.
 func checkSearchLimits(sp *catalog.SearchParams) error {
 	chars := utf8.RuneCountInString(sp.Q)
 	for _, fq := range sp.FQ {
@@ -206,17 +206,6 @@ func checkSearchLimits(sp *catalog.SearchParams) error {
 	if chars > maxQueryChars {
 		return catalog.SearchQueryf("q and fq hold %d characters; at most %d are allowed", chars, maxQueryChars)
 	}
-	// Parsed here only to count terms: syntax errors are left to the
-	// search, which reports them with their position.
-	terms := 0
-	for i, s := range append([]string{sp.Q}, sp.FQ...) {
-		if q, err := catalog.ParseQuery(s, i > 0, time.Time{}); err == nil {
-			terms += countTerms(q)
-		}
-	}
-	if terms > maxQueryTerms {
-		return catalog.SearchQueryf("q and fq hold %d terms; at most %d are allowed", terms, maxQueryTerms)
-	}
 	if len(sp.FacetFields) > maxFacetFields {
 		return catalog.SearchQueryf("facet.field names %d fields; at most %d are allowed", len(sp.FacetFields), maxFacetFields)
 	}
@@ -224,27 +213,6 @@ func checkSearchLimits(sp *catalog.SearchParams) error {
 		sp.FacetLimit = maxFacetLimit
 	}
 	return nil
-}
-
-// countTerms counts the field and word terms of a parsed query.
-func countTerms(q catalog.Query) int {
-	n := 0
-	switch q := q.(type) {
-	case catalog.MatchAll:
-	case catalog.And:
-		for _, c := range q.Clauses {
-			n += countTerms(c)
-		}
-	case catalog.Or:
-		for _, c := range q.Clauses {
-			n += countTerms(c)
-		}
-	case catalog.Not:
-		n = countTerms(q.Clause)
-	default:
-		n = 1
-	}
-	return n
 }
 
 // Organisation list limits, as CKAN's defaults: ckan.group_and_organization_list_max

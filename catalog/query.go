@@ -107,6 +107,37 @@ const (
 	maxQueryTerms  = 256
 )
 
+// MaxSearchTerms bounds the terms of one search's q and fq together, on
+// every path (API, DCAT feeds, web pages): PostgreSQL's planning time
+// grows steeply with AND'ed field filters (on an almost empty catalogue,
+// 32 tags plan in 0.15 s, 64 in 0.9 s, 128 in over 10 s), and no person
+// or harvester asks for more.
+const MaxSearchTerms = 32
+
+// CountTerms counts the field and word terms of a parsed query.
+func CountTerms(q Query) int {
+	switch q := q.(type) {
+	case MatchAll:
+		return 0
+	case And:
+		n := 0
+		for _, c := range q.Clauses {
+			n += CountTerms(c)
+		}
+		return n
+	case Or:
+		n := 0
+		for _, c := range q.Clauses {
+			n += CountTerms(c)
+		}
+		return n
+	case Not:
+		return CountTerms(q.Clause)
+	default:
+		return 1
+	}
+}
+
 // ParseQuery parses a q or fq string. In a filter (strict), an unknown field
 // is an error, as Solr makes it; in q it is read as plain words, as edismax
 // does. now anchors date math such as NOW-7DAYS. Errors are KindSearchQuery.

@@ -39,16 +39,23 @@ func (s *DatasetService) SearchDatasets(ctx context.Context, p catalog.SearchPar
 		return nil, err
 	}
 	clauses = append(clauses, sql)
+	terms := catalog.CountTerms(q)
 	for _, fq := range p.FQ {
 		q, err := catalog.ParseQuery(fq, true, now)
 		if err != nil {
 			return nil, err
+		}
+		if terms += catalog.CountTerms(q); terms > catalog.MaxSearchTerms {
+			return nil, catalog.SearchQueryf("q and fq hold more than %d terms", catalog.MaxSearchTerms)
 		}
 		sql, err := b.compile(q, true) // filters do not score
 		if err != nil {
 			return nil, err
 		}
 		clauses = append(clauses, sql)
+	}
+	if terms > catalog.MaxSearchTerms {
+		return nil, catalog.SearchQueryf("q and fq hold more than %d terms", catalog.MaxSearchTerms)
 	}
 	clauses = append(clauses, b.visibility(catalog.PrincipalFrom(ctx), p))
 	where := strings.Join(clauses, " AND ")
