@@ -4,7 +4,8 @@
 # wrk reads package_search, package_show and datastore_search at steady
 # concurrency (three wrk processes at once) while uploaders create
 # datasets and upload CSV files through resource_create. Reports each
-# wrk run's throughput, p50/p99 and errors, the uploads' rate and
+# wrk run's throughput, p50/p99 and errors (first with reads alone, as
+# the baseline, then with the uploads), the uploads' rate and
 # latency, and then checks that every upload is present: listed by
 # package_show, ingested, downloadable byte for byte, every row in the
 # datastore. Exits 1 on any error response or missing upload.
@@ -87,34 +88,42 @@ search="$URL/api/3/action/package_search?q=budget&fq=organization:$ORG&rows=10"
 dssearch="$URL/api/3/action/datastore_search?resource_id=$RES&limit=100&filters=%7B%22code_insee%22%3A%222A004%22%7D"
 for u in "$show" "$search" "$dssearch"; do curl -fso /dev/null "$u" || { echo "$u fails"; exit 1; }; done
 
-echo "== $db: $D of wrk (3 × 1 thread × $C connections) while $UPLOADERS uploaders upload $ROWS-row files"
-"$W/bin/load" upload -url "$URL" -token "$TOKEN" -org charge -c "$UPLOADERS" -duration "$D" -rows "$ROWS" -out "$W/uploads.tsv" >"$W/upload.tsv" 9>&- &
-UPID=$!
-wrk -t1 -c"$C" -d"$D" --latency "$show" >"$W/wrk-show.txt" 9>&- &
-W1=$!
-wrk -t1 -c"$C" -d"$D" --latency "$search" >"$W/wrk-search.txt" 9>&- &
-W2=$!
-wrk -t1 -c"$C" -d"$D" --latency "$dssearch" >"$W/wrk-dssearch.txt" 9>&- &
-W3=$!
+# phase NAME UPLOADERS: D of the three wrk runs, with UPLOADERS uploading
+# meanwhile (0: reads alone, the baseline), then the figures.
 fail=0
-wait $W1 $W2 $W3
-wait $UPID || fail=1
-RSS=$(awk '/VmHWM/ {print $2}' /proc/$SPID/status)
-
-echo "== $db: results"
-for t in show search dssearch; do
-  f=$W/wrk-$t.txt
-  rps=$(awk '/^Requests\/sec/ {print $2}' "$f")
-  p50=$(awk '$1 == "50%" {print $2}' "$f")
-  p99=$(awk '$1 == "99%" {print $2}' "$f")
-  non2xx=$(awk '/Non-2xx/ {print $NF}' "$f")
-  sock=$(awk '/Socket errors/ {s = 0; for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i; print s}' "$f")
-  printf '   %-9s %9s req/s  p50 %8s  p99 %8s  non-2xx %s  socket errors %s\n' "$t" "$rps" "$p50" "$p99" "${non2xx:-0}" "${sock:-0}"
-  if [ -n "$non2xx" ] || [ "${sock:-0}" != 0 ]; then fail=1; fi
-done
-sed 's/^/   /' "$W/upload.tsv"
-grep -q $'^upload.errors\t0\t' "$W/upload.tsv" || fail=1
-echo "   server peak RSS $((RSS / 1024)) MiB"
+phase() {
+  local name=$1 uploaders=$2 upid="" t f rps p50 p99 non2xx sock
+  echo "== $db, $name: $D of wrk (3 × 1 thread × $C connections), $uploaders uploaders of $ROWS-row files"
+  if [ "$uploaders" -gt 0 ]; then
+    "$W/bin/load" upload -url "$URL" -token "$TOKEN" -org charge -c "$uploaders" -duration "$D" -rows "$ROWS" -out "$W/uploads.tsv" >"$W/upload.tsv" 9>&- &
+    upid=$!
+  fi
+  wrk -t1 -c"$C" -d"$D" --latency "$show" >"$W/wrk-$name-show.txt" 9>&- &
+  local w1=$!
+  wrk -t1 -c"$C" -d"$D" --latency "$search" >"$W/wrk-$name-search.txt" 9>&- &
+  local w2=$!
+  wrk -t1 -c"$C" -d"$D" --latency "$dssearch" >"$W/wrk-$name-dssearch.txt" 9>&- &
+  local w3=$!
+  wait $w1 $w2 $w3
+  if [ -n "$upid" ]; then wait "$upid" || fail=1; fi
+  for t in show search dssearch; do
+    f=$W/wrk-$name-$t.txt
+    rps=$(awk '/^Requests\/sec/ {print $2}' "$f")
+    p50=$(awk '$1 == "50%" {print $2}' "$f")
+    p99=$(awk '$1 == "99%" {print $2}' "$f")
+    non2xx=$(awk '/Non-2xx/ {print $NF}' "$f")
+    sock=$(awk '/Socket errors/ {s = 0; for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i; print s}' "$f")
+    printf '   %-9s %9s req/s  p50 %8s  p99 %8s  non-2xx %s  socket errors %s\n' "$t" "$rps" "$p50" "$p99" "${non2xx:-0}" "${sock:-0}"
+    if [ -n "$non2xx" ] || [ "${sock:-0}" != 0 ]; then fail=1; fi
+  done
+  if [ -n "$upid" ]; then
+    sed 's/^/   /' "$W/upload.tsv"
+    grep -q $'^upload.errors\t0\t' "$W/upload.tsv" || fail=1
+  fi
+}
+phase reads 0
+phase "reads+uploads" "$UPLOADERS"
+echo "   server peak RSS $(($(awk '/VmHWM/ {print $2}' /proc/$SPID/status) / 1024)) MiB"
 
 echo "== $db: every upload present, ingested, byte-identical, every row in the datastore"
 "$W/bin/load" verify -url "$URL" -in "$W/uploads.tsv" -wait 10m | sed 's/^/   /' || fail=1
