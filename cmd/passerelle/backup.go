@@ -13,19 +13,12 @@ type backupCmd struct {
 }
 
 func (c *backupCmd) Run(e *env) error {
-	db, err := c.open(e.ctx, e.log)
+	st, err := openStores(e.ctx, c.storageFlags, c.BlobURL, e.log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	blobs, err := storage.OpenBlobStore(e.ctx, c.BlobURL, c.DataDir)
-	if err != nil {
-		return err
-	}
-	if cl, ok := blobs.(interface{ Close() error }); ok {
-		defer cl.Close()
-	}
-	m, err := storage.Backup(e.ctx, db, blobs, c.DataDir, c.Dir, versionString())
+	defer st.close()
+	m, err := storage.Backup(e.ctx, st.db, st.blobs, c.DataDir, c.Dir, versionString())
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -55,26 +48,12 @@ func (c *restoreCmd) Run(e *env) error {
 		m.Datasets, m.Resources, m.Tables, m.Blobs, m.Created.Format("2006-01-02 15:04:05 UTC"), m.Version, c.DataDir)
 	// Opening migrates a backup from an older version, and the check
 	// shows the restored data is whole.
-	db, err := c.open(e.ctx, e.log)
+	st, err := openStores(e.ctx, c.storageFlags, c.BlobURL, e.log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	blobs, err := storage.OpenBlobStore(e.ctx, c.BlobURL, c.DataDir)
-	if err != nil {
-		return err
-	}
-	if cl, ok := blobs.(interface{ Close() error }); ok {
-		defer cl.Close()
-	}
-	ds, err := storage.NewDatastore(db, c.DataDir)
-	if err != nil {
-		return fmt.Errorf("open datastore: %w", err)
-	}
-	if cl, ok := ds.(interface{ Close() error }); ok {
-		defer cl.Close()
-	}
-	rep, err := storage.Check(e.ctx, db, blobs, ds, storage.CheckOptions{DataDir: c.DataDir, Grace: 0})
+	defer st.close()
+	rep, err := storage.Check(e.ctx, st.db, st.blobs, st.datastore, storage.CheckOptions{DataDir: c.DataDir, Grace: 0})
 	if err != nil {
 		return fmt.Errorf("check the restored data: %w", err)
 	}

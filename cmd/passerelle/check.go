@@ -16,28 +16,14 @@ type checkCmd struct {
 }
 
 func (c *checkCmd) Run(e *env) error {
-	db, err := c.open(e.ctx, e.log)
+	st, err := openStores(e.ctx, c.storageFlags, c.BlobURL, e.log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	blobs, err := storage.OpenBlobStore(e.ctx, c.BlobURL, c.DataDir)
-	if err != nil {
-		return err
-	}
-	if cl, ok := blobs.(interface{ Close() error }); ok {
-		defer cl.Close()
-	}
-	ds, err := storage.NewDatastore(db, c.DataDir)
-	if err != nil {
-		return fmt.Errorf("open datastore: %w", err)
-	}
-	if cl, ok := ds.(interface{ Close() error }); ok {
-		defer cl.Close()
-	}
+	defer st.close()
 	// Temporary files are each instance's own: the data directory's of
 	// this machine are checked.
-	rep, err := storage.Check(e.ctx, db, blobs, ds, storage.CheckOptions{DataDir: c.DataDir, Grace: c.Grace, Repair: c.Repair})
+	rep, err := storage.Check(e.ctx, st.db, st.blobs, st.datastore, storage.CheckOptions{DataDir: c.DataDir, Grace: c.Grace, Repair: c.Repair})
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}

@@ -63,22 +63,34 @@ type stack struct {
 	tempDir   string
 }
 
-// openStack opens the catalogue, the blob store and the datastore.
-func openStack(ctx context.Context, sf storageFlags, ff fileFlags, log *slog.Logger) (*stack, error) {
+// openStores opens the catalogue, the blob store at blobURL and the
+// datastore: what check, backup and restore work on.
+func openStores(ctx context.Context, sf storageFlags, blobURL string, log *slog.Logger) (*stack, error) {
 	db, err := sf.open(ctx, log)
 	if err != nil {
 		return nil, err
 	}
 	st := &stack{db: db, jobs: storage.NewJobQueue(db)}
-	fail := func(err error) (*stack, error) {
+	if st.blobs, err = storage.OpenBlobStore(ctx, blobURL, sf.DataDir); err != nil {
 		st.close()
 		return nil, err
 	}
-	if st.blobs, err = storage.OpenBlobStore(ctx, ff.BlobURL, sf.DataDir); err != nil {
-		return fail(err)
-	}
 	if st.datastore, err = storage.NewDatastore(db, sf.DataDir); err != nil {
-		return fail(fmt.Errorf("open datastore: %w", err))
+		st.close()
+		return nil, fmt.Errorf("open datastore: %w", err)
+	}
+	return st, nil
+}
+
+// openStack opens the stores and what ingests files into them.
+func openStack(ctx context.Context, sf storageFlags, ff fileFlags, log *slog.Logger) (*stack, error) {
+	st, err := openStores(ctx, sf, ff.BlobURL, log)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*stack, error) {
+		st.close()
+		return nil, err
 	}
 	// Temporary files next to the data, on the same disk as the blobs.
 	st.tempDir = filepath.Join(sf.DataDir, "tmp")
