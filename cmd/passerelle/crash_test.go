@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -16,108 +15,13 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/passerelle/passerelle/storage/storagetest"
 )
-
-// buildBinary builds passerelle once per test into a temporary directory.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build the binary with")
-	}
-	bin := filepath.Join(t.TempDir(), "passerelle")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// proc is `passerelle serve` running as a child process.
-type proc struct {
-	cmd  *exec.Cmd
-	URL  string
-	log  *syncBuffer
-	done chan struct{} // closed once the process has exited
-}
-
-// startProc runs the binary's serve command with env and waits until it
-// answers /healthz.
-func startProc(t *testing.T, bin string, env []string) *proc {
-	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
-	cmd.Env = env
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{cmd: cmd, log: &syncBuffer{}, done: make(chan struct{})}
-	addrc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			p.log.Write(append(sc.Bytes(), '\n'))
-			if l := findLog(parseLog(sc.Text()), "listening"); l != nil {
-				addr, _ := l["addr"].(string)
-				addrc <- addr
-			}
-		}
-		cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() { p.kill() })
-	select {
-	case addr := <-addrc:
-		p.URL = "http://" + addr
-	case <-p.done:
-		t.Fatalf("serve exited before listening:\n%s", p.log)
-	case <-time.After(60 * time.Second):
-		t.Fatalf("serve did not log its address within 60s:\n%s", p.log)
-	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		resp, err := http.Get(p.URL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s/healthz did not answer within 30s: %v", p.URL, err)
-		}
-	}
-}
-
-// kill sends SIGKILL and waits for the process to be gone.
-func (p *proc) kill() {
-	p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
-}
-
-// term stops the server as an operator would, and waits.
-func (p *proc) term(t *testing.T) {
-	t.Helper()
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(40 * time.Second):
-		t.Fatalf("serve still runs 40s after SIGTERM:\n%s", p.log)
-	}
-}
 
 // call runs a CKAN action with a JSON body (GET with a query when body is
 // nil) and returns the result, or an error for a transport failure or a
@@ -226,7 +130,7 @@ type acked struct {
 // hash, every ingestion ends, and passerelle check finds nothing but young
 // leftovers, which --repair removes.
 func TestCrashSafety(t *testing.T) {
-	bin := buildBinary(t)
+	bin := builtBinary(t)
 	t.Run("sqlite", func(t *testing.T) { crashTest(t, bin, "", "") })
 	t.Run("postgres", func(t *testing.T) { crashTest(t, bin, postgresURL(t), "") })
 	t.Run("postgres+s3", func(t *testing.T) { crashTest(t, bin, postgresURL(t), storagetest.S3URL(t)) })
@@ -240,18 +144,19 @@ func crashTest(t *testing.T, bin, dbURL, blobURL string) {
 	)
 	start := time.Now()
 	dir := t.TempDir()
-	env := append(os.Environ(),
-		"PASSERELLE_DATA_DIR="+dir, "PASSERELLE_DATABASE_URL="+dbURL, "PASSERELLE_BLOB_URL="+blobURL,
-		"PASSERELLE_BOOTSTRAP_TOKEN="+token, "PASSERELLE_OFFLINE=true",
+	env := []string{
+		"PASSERELLE_DATA_DIR=" + dir, "PASSERELLE_DATABASE_URL=" + dbURL, "PASSERELLE_BLOB_URL=" + blobURL,
+		"PASSERELLE_BOOTSTRAP_TOKEN=" + token, "PASSERELLE_OFFLINE=true",
 		// A dead worker's ingestion is taken over after 2 s, not 30.
 		"PASSERELLE_JOB_LEASE=2s", "PASSERELLE_WORKERS=2",
 		// The test polls and uploads faster than a client is allowed to.
-		"PASSERELLE_READ_RATE=0", "PASSERELLE_WRITE_RATE=0")
+		"PASSERELLE_READ_RATE=0", "PASSERELLE_WRITE_RATE=0",
+	}
 	rnd := rand.New(rand.NewPCG(9, uint64(len(dbURL))))
 	ctx := context.Background()
 
-	p := startProc(t, bin, env)
-	if _, err := call(ctx, p.URL, token, "organization_create", map[string]any{"name": "crash"}); err != nil {
+	p := startProcess(t, bin, env)
+	if _, err := call(ctx, p.url, token, "organization_create", map[string]any{"name": "crash"}); err != nil {
 		t.Fatal(err)
 	}
 	var (
@@ -275,10 +180,10 @@ func crashTest(t *testing.T, bin, dbURL, blobURL string) {
 			}
 			content := crashCSV(name, size)
 			wg.Go(func() {
-				if _, err := call(rctx, p.URL, token, "package_create", map[string]any{"name": name, "title": name, "owner_org": "crash"}); err != nil {
+				if _, err := call(rctx, p.url, token, "package_create", map[string]any{"name": name, "title": name, "owner_org": "crash"}); err != nil {
 					return
 				}
-				r, err := uploadFile(rctx, p.URL, token, name, name+".csv", content, 20*time.Millisecond)
+				r, err := uploadFile(rctx, p.url, token, name, name+".csv", content, 20*time.Millisecond)
 				if err != nil {
 					return
 				}
@@ -297,7 +202,7 @@ func crashTest(t *testing.T, bin, dbURL, blobURL string) {
 				t.Fatal("no upload answered within 30s")
 			}
 		case rounds - 1: // while an ingestion runs, for sure
-			waitFor(t, 30*time.Second, func() bool { return runningJob(ctx, p.URL, token) })
+			waitFor(t, 30*time.Second, func() bool { return runningJob(ctx, p.url, token) })
 			time.Sleep(time.Duration(rnd.IntN(300)) * time.Millisecond)
 		default:
 			time.Sleep(time.Duration(100+rnd.IntN(2500)) * time.Millisecond)
@@ -305,20 +210,20 @@ func crashTest(t *testing.T, bin, dbURL, blobURL string) {
 		p.kill()
 		cancel()
 		wg.Wait()
-		p = startProc(t, bin, env)
+		p = startProcess(t, bin, env)
 		// Whatever was answered before the kill is there, whole, at once.
-		verifyCatalogue(t, p.URL, token, done, false)
+		verifyCatalogue(t, p.url, token, done, false)
 	}
 	t.Logf("%d uploads started, %d answered before a kill", n, len(done))
 
 	// Interrupted ingestions are taken over once their lease runs out.
-	waitFor(t, 60*time.Second, func() bool { return !pendingJobs(t, p.URL, token) })
-	verifyCatalogue(t, p.URL, token, done, true)
+	waitFor(t, 60*time.Second, func() bool { return !pendingJobs(t, p.url, token) })
+	verifyCatalogue(t, p.url, token, done, true)
 	p.term(t)
 
 	check := func(args ...string) (string, error) {
 		cmd := exec.Command(bin, append([]string{"check"}, args...)...)
-		cmd.Env = env
+		cmd.Env = append(os.Environ(), env...)
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
@@ -340,8 +245,8 @@ func crashTest(t *testing.T, bin, dbURL, blobURL string) {
 		t.Errorf("passerelle check after repair: %v\n%s", err, out)
 	}
 	// The repair removed nothing in use.
-	p = startProc(t, bin, env)
-	verifyCatalogue(t, p.URL, token, done, true)
+	p = startProcess(t, bin, env)
+	verifyCatalogue(t, p.url, token, done, true)
 	p.term(t)
 	t.Logf("%s: %s", t.Name(), time.Since(start).Round(time.Millisecond))
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -159,47 +157,7 @@ func builtBinary(t *testing.T) string {
 	return binPath
 }
 
-// process is a passerelle serve process.
-type process struct {
-	cmd  *exec.Cmd
-	url  string
-	logs *syncBuffer
-}
-
-func startProcess(t *testing.T, bin string, args ...string) *process {
-	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	p := &process{cmd: cmd, logs: &syncBuffer{}}
-	addrc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			p.logs.Write(append(sc.Bytes(), '\n'))
-			if l := findLog(parseLog(sc.Text()), "listening"); l != nil {
-				addr, _ := l["addr"].(string)
-				addrc <- addr
-			}
-		}
-	}()
-	select {
-	case addr := <-addrc:
-		p.url = "http://" + addr
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not listen within 30s:\n%s", p.logs.String())
-	}
-	return p
-}
-
-func (p *process) resource(t *testing.T, id string) map[string]any {
+func (p *serveProcess) resource(t *testing.T, id string) map[string]any {
 	t.Helper()
 	resp, err := http.Get(p.url + "/api/3/action/resource_show?id=" + url.QueryEscape(id))
 	if err != nil {
@@ -225,7 +183,7 @@ func TestRestartMidIngest(t *testing.T) {
 		fmt.Fprintf(&csv, "%d;%05d;Commune %d;%d,%02d;%02d/%02d/20%02d\n", i, i%99999, i%1000, i%50000, i%100, 1+i%28, 1+i%12, i%25)
 	}
 	args := []string{"--data-dir", dir, "--job-lease", "2s", "--workers", "1", "--bootstrap-token", "secret-boot"}
-	p := startProcess(t, bin, args...)
+	p := startProcess(t, bin, nil, args...)
 	post := func(action string, body map[string]any) map[string]any {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest(http.MethodPost, p.url+"/api/3/action/"+action, bytes.NewReader(b))
@@ -281,10 +239,9 @@ func TestRestartMidIngest(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	p.cmd.Process.Signal(syscall.SIGKILL)
-	p.cmd.Wait()
+	p.kill()
 
-	p = startProcess(t, bin, args...)
+	p = startProcess(t, bin, nil, args...)
 	deadline = time.Now().Add(120 * time.Second)
 	var r map[string]any
 	for {

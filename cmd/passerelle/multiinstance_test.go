@@ -8,12 +8,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -258,25 +255,9 @@ func TestMultiInstance(t *testing.T) {
 
 // instance is a `passerelle serve` process of the multi-instance test.
 type instance struct {
+	*serveProcess
 	t    *testing.T
 	name string
-	cmd  *exec.Cmd
-	url  string
-	logs *syncBuffer
-	addr chan string // the address of the "listening" record, once
-	seen sync.Once
-}
-
-// Write takes the process's log (stderr) and reports its address.
-func (p *instance) Write(b []byte) (int, error) {
-	p.logs.Write(b)
-	if l := findLog(parseLog(p.logs.String()), "listening"); l != nil {
-		p.seen.Do(func() {
-			addr, _ := l["addr"].(string)
-			p.addr <- addr
-		})
-	}
-	return len(b), nil
 }
 
 // startInstances starts one process per name, all at once, each with its
@@ -286,38 +267,18 @@ func startInstances(t *testing.T, bin string, env []string, names ...string) []*
 	t.Helper()
 	var insts []*instance
 	for _, name := range names {
-		cmd := exec.Command(bin, "serve")
-		cmd.Env = append(append(os.Environ(), env...), "PASSERELLE_DATA_DIR="+t.TempDir())
-		inst := &instance{t: t, name: name, cmd: cmd, logs: &syncBuffer{}, addr: make(chan string, 1)}
-		cmd.Stderr = inst
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		inst := &instance{serveProcess: launchProcess(t, bin, env, "--data-dir", t.TempDir()), t: t, name: name}
 		t.Cleanup(func() {
-			inst.kill()
 			if t.Failed() {
-				t.Logf("log of %s:\n%s", name, inst.logs.String())
+				t.Logf("log of %s:\n%s", name, inst.logs)
 			}
 		})
 		insts = append(insts, inst)
 	}
 	for _, inst := range insts {
-		select {
-		case addr := <-inst.addr:
-			inst.url = "http://" + addr
-		case <-time.After(time.Minute):
-			t.Fatalf("%s did not listen within a minute:\n%s", inst.name, inst.logs.String())
-		}
+		inst.waitListening(t)
 	}
 	return insts
-}
-
-// kill stops the process at once, as a crash or an OOM kill would.
-func (p *instance) kill() {
-	if p.cmd.ProcessState == nil {
-		p.cmd.Process.Signal(syscall.SIGKILL)
-		p.cmd.Wait()
-	}
 }
 
 // call POSTs a CKAN action with a JSON body.
