@@ -140,12 +140,48 @@ func (s *Server) unknownAction(c *gin.Context) {
 	s.writeError(c, "", badRequestf("Action name not known: %s", c.Param("action")))
 }
 
-// authenticate reads the API token (Authorization, with or without
-// "Bearer", or X-CKAN-API-Key as ckanapi sends it) and returns a context
-// carrying its principal. No token means an anonymous caller; an unknown
-// token is refused rather than silently read as anonymous.
+// authenticate returns the request's context carrying the principal of
+// the API token it sends (see principal). No token means an anonymous
+// caller; an unknown token is refused rather than silently read as
+// anonymous.
 func (s *Server) authenticate(c *gin.Context) (context.Context, error) {
-	ctx := c.Request.Context()
+	p, err := s.principal(c)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return c.Request.Context(), nil
+	}
+	return catalog.WithPrincipal(c.Request.Context(), p), nil
+}
+
+// principalKey caches a request's token lookup in its gin.Context: the
+// rate limiter and then the handler both need it.
+const principalKey = "passerelle.principal"
+
+type tokenLookup struct {
+	p   *catalog.Principal
+	err error
+}
+
+// principal looks up the API token the request sends (Authorization, with
+// or without "Bearer", or X-CKAN-API-Key as ckanapi sends it), once per
+// request: nil without a token.
+func (s *Server) principal(c *gin.Context) (*catalog.Principal, error) {
+	if v, ok := c.Get(principalKey); ok {
+		l := v.(tokenLookup)
+		return l.p, l.err
+	}
+	var l tokenLookup
+	if secret := tokenOf(c); secret != "" {
+		l.p, l.err = s.svc.Tokens.Authenticate(c.Request.Context(), secret)
+	}
+	c.Set(principalKey, l)
+	return l.p, l.err
+}
+
+// tokenOf returns the API token a request sends, or "".
+func tokenOf(c *gin.Context) string {
 	secret := strings.TrimSpace(c.GetHeader("Authorization"))
 	if len(secret) > 7 && strings.EqualFold(secret[:7], "bearer ") {
 		secret = strings.TrimSpace(secret[7:])
@@ -153,12 +189,5 @@ func (s *Server) authenticate(c *gin.Context) (context.Context, error) {
 	if secret == "" {
 		secret = strings.TrimSpace(c.GetHeader("X-CKAN-API-Key"))
 	}
-	if secret == "" {
-		return ctx, nil
-	}
-	p, err := s.svc.Tokens.Authenticate(ctx, secret)
-	if err != nil {
-		return nil, err
-	}
-	return catalog.WithPrincipal(ctx, p), nil
+	return secret
 }

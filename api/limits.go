@@ -385,24 +385,12 @@ func (s *Server) isWrite(c *gin.Context) bool {
 // a valid one (looked up here, so that made-up tokens cannot each get a
 // fresh budget), else its address.
 func (s *Server) clientKey(c *gin.Context) string {
-	if secret := tokenOf(c); secret != "" && s.svc.Tokens != nil {
-		if p, err := s.svc.Tokens.Authenticate(c.Request.Context(), secret); err == nil {
+	if s.svc.Tokens != nil {
+		if p, err := s.principal(c); err == nil && p != nil {
 			return "token " + p.TokenID + " " + p.Name
 		}
 	}
 	return addressKey(c)
-}
-
-// tokenOf returns the API token a request sends, as authenticate reads it.
-func tokenOf(c *gin.Context) string {
-	secret := strings.TrimSpace(c.GetHeader("Authorization"))
-	if len(secret) > 7 && strings.EqualFold(secret[:7], "bearer ") {
-		secret = strings.TrimSpace(secret[7:])
-	}
-	if secret == "" {
-		secret = strings.TrimSpace(c.GetHeader("X-CKAN-API-Key"))
-	}
-	return secret
 }
 
 // addressKey is the client's address (through trusted proxies only); an
