@@ -125,11 +125,12 @@ func (s *Server) csrfFailed(c *gin.Context) {
 	s.errorPage(c, http.StatusForbidden, "err_csrf")
 }
 
-// postedForm reads a small URL-encoded form and checks its CSRF token; on
+// postedForm reads a URL-encoded form (within --max-body-bytes, as the
+// actions' bodies) and checks its CSRF token; on
 // failure it has answered (400 for an unreadable body, 403 for the token)
 // and returns false.
 func (s *Server) postedForm(c *gin.Context) (url.Values, bool) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.Limits.MaxBodyBytes)
 	if err := c.Request.ParseForm(); err != nil {
 		s.errorPage(c, http.StatusBadRequest, "err_bad_request")
 		return nil, false
