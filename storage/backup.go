@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -433,5 +434,5 @@ func writeFrom(dst string, r io.Reader) error {
 }
 
 func writeFileSync(p string, b []byte) error {
-	return writeFrom(p, strings.NewReader(string(b)))
+	return writeFrom(p, bytes.NewReader(b))
 }
