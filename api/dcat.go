@@ -23,17 +23,17 @@ func (s *Server) mapper() *dcat.Mapper {
 	return &dcat.Mapper{BaseURL: s.cfg.BaseURL, SiteTitle: s.cfg.SiteTitle, SiteDescription: s.cfg.SiteDescription}
 }
 
-// negotiate picks the RDF format an Accept header asks for: the first
-// acceptable media type by quality; */* and a missing header get Turtle.
-func negotiate(accept string) (dcat.Format, bool) {
-	if strings.TrimSpace(accept) == "" {
-		return dcat.Turtle, true
-	}
-	type choice struct {
-		mt string
-		q  float64
-	}
-	var choices []choice
+// mediaRange is one media type of an Accept header, with its quality.
+type mediaRange struct {
+	mt string
+	q  float64
+}
+
+// acceptRanges reads an Accept header: the media types it accepts (q > 0),
+// best first, in the header's order among equals; unreadable parts are
+// skipped.
+func acceptRanges(accept string) []mediaRange {
+	var ranges []mediaRange
 	for _, part := range strings.Split(accept, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
@@ -46,11 +46,20 @@ func negotiate(accept string) (dcat.Format, bool) {
 			}
 		}
 		if q > 0 {
-			choices = append(choices, choice{mt, q})
+			ranges = append(ranges, mediaRange{mt, q})
 		}
 	}
-	sort.SliceStable(choices, func(i, j int) bool { return choices[i].q > choices[j].q })
-	for _, c := range choices {
+	sort.SliceStable(ranges, func(i, j int) bool { return ranges[i].q > ranges[j].q })
+	return ranges
+}
+
+// negotiate picks the RDF format an Accept header asks for: the first
+// acceptable media type by quality; */* and a missing header get Turtle.
+func negotiate(accept string) (dcat.Format, bool) {
+	if strings.TrimSpace(accept) == "" {
+		return dcat.Turtle, true
+	}
+	for _, c := range acceptRanges(accept) {
 		if f, ok := dcat.FormatOfMediaType(c.mt); ok {
 			return f, true
 		}

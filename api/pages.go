@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"mime"
 	"net/http"
 	"net/url"
 	"path"
@@ -272,18 +271,8 @@ func (s *Server) errorPage(c *gin.Context, status int, key string) {
 // */*) keep the DCAT documents.
 func wantsHTML(accept string) bool {
 	best := map[string]float64{}
-	for _, part := range strings.Split(accept, ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if v, ok := params["q"]; ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		best[mt] = max(best[mt], q)
+	for _, r := range acceptRanges(accept) {
+		best[r.mt] = max(best[r.mt], r.q)
 	}
 	html := max(best["text/html"], best["application/xhtml+xml"])
 	if html <= 0 {
