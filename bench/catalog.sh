@@ -44,7 +44,6 @@ PGURL=${PASSERELLE_BENCH_DATABASE_URL:-}
 DBS=${BENCH_DBS:-sqlite${PGURL:+ postgres}}
 TOKEN=bench-$RANDOM$RANDOM$RANDOM
 URL=http://127.0.0.1:$PORT
-LOCK=/tmp/passerelle-bench.lock
 
 for tool in wrk jq curl flock; do
   command -v $tool >/dev/null || { echo "$tool is needed"; exit 1; }
@@ -53,22 +52,13 @@ mkdir -p "$W/bin"
 RESULTS=$W/results.tsv
 : >"$RESULTS"
 
-# The lock is held on fd 9; children started in the background close it.
-exec 9>>"$LOCK"
-lock() {
-  if ! flock -n 9; then
-    echo "   (waiting for $LOCK)"
-    flock 9
-  fi
-}
-unlock() { flock -u 9; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_lock
 
 load() { echo "   load average $(cut -d' ' -f1-3 /proc/loadavg)"; }
 
-echo "== machine"
-echo "   $(date -u +%FT%TZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "   $(free -m | awk '/^Mem/ {print $2 " MiB memory"}'), $(uname -sr), $(go version | cut -d' ' -f3)"
-echo "   commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . 2>/dev/null || echo ' + uncommitted changes')"
+bench_machine "$ROOT"
 load
 
 echo "== build"

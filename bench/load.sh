@@ -44,15 +44,15 @@ done
 rm -rf "${W:?}/data" "$W/server.log"
 mkdir -p "$W/bin"
 
-echo "== machine"
-echo "   $(date -u +%FT%TZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "   commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . 2>/dev/null || echo ' + uncommitted changes')"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_machine "$ROOT"
 
 echo "== build"
 (cd "$ROOT" && go build -o "$W/bin/passerelle" ./cmd/passerelle && go build -o "$W/bin/catalog" ./bench/catalog && go build -o "$W/bin/load" ./bench/load)
 
-exec 9>>/tmp/passerelle-bench.lock
-flock 9
+bench_lock
+lock
 
 SPID=""
 cleanup() { if [ -n "$SPID" ]; then kill -TERM "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; fi; }

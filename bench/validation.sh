@@ -53,23 +53,14 @@ if [ $QUICK = 1 ]; then
   ROWS=100000 PAIRS=2 COUNT=1 CTX_TIME=1x CTX_COUNT=1
 fi
 BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
-LOCK=/tmp/passerelle-bench.lock
 mkdir -p "$W/bin"
 
-exec 9>>"$LOCK"
-lock() {
-  if ! flock -n 9; then
-    echo "   (waiting for $LOCK)"
-    flock 9
-  fi
-}
-unlock() { flock -u 9; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_lock
 load() { echo "   load average $(cut -d' ' -f1-3 /proc/loadavg) ($1)"; }
 
-echo "== machine"
-echo "   $(date -u +%FT%TZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "   $(free -m | awk '/^Mem/ {print $2 " MiB memory"}'), $(uname -sr), $(go version | cut -d' ' -f3)"
-echo "   commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- catalog converters storage tableschema 2>/dev/null || echo ' + uncommitted changes')"
+bench_machine "$ROOT" catalog converters storage tableschema
 
 echo "== build"
 (cd "$SHARED/bench/gen" && go build -o "$W/bin/benchgen" .)
