@@ -421,6 +421,9 @@ func (s *Server) tooManyRequests(c *gin.Context, r Rate, what string, retry time
 		writeJSON(c, http.StatusTooManyRequests, envelope{Error: map[string]any{
 			"__type": "Rate Limit Error", "message": msg,
 		}})
+	} else if wantsHTML(c.GetHeader("Accept")) {
+		// A browser on the web pages: the error page, in its language.
+		s.errorPage(c, http.StatusTooManyRequests, "err_rate_limited")
 	} else {
 		c.String(http.StatusTooManyRequests, msg+"\n")
 	}

@@ -300,6 +300,14 @@ func TestRateLimits(t *testing.T) {
 		if status != http.StatusTooManyRequests || hdr.Get("Retry-After") != "2" || !strings.HasPrefix(hdr.Get("Content-Type"), "text/plain") {
 			t.Errorf("/catalog.ttl = %d %v %s", status, hdr, body)
 		}
+		// A browser gets the error page, in French by default.
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+		page := h.do(req)
+		if page.Status != http.StatusTooManyRequests || page.Header.Get("Retry-After") != "2" ||
+			!strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(page.Body), "Trop de requêtes") {
+			t.Errorf("page = %d %v %s", page.Status, page.Header, page.Body)
+		}
 	})
 
 	t.Run("tokens", func(t *testing.T) {

@@ -145,8 +145,8 @@ responses = {
  "BodyTooLarge": {"description": "413 Validation Error: the JSON or form body is larger than PASSERELLE_MAX_BODY_BYTES (default 1 MiB; a Content-Length over it is refused before the body is read), or the uploaded file larger than PASSERELLE_MAX_UPLOAD_BYTES (the message is then under \"upload\"). Nothing is changed.", "content": {"application/json": {"schema": ref("ErrorEnvelope")}}},
  "TooManyRequests": {"description": "429 Rate Limit Error: the client (its API token, else its address) sent more requests than its budget (reads: PASSERELLE_READ_RATE a second, bursts of PASSERELLE_READ_BURST; writes: PASSERELLE_WRITE_RATE, PASSERELLE_WRITE_BURST), per instance. Nothing is done; retry after Retry-After seconds.",
    "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}, "content": {"application/json": {"schema": ref("ErrorEnvelope")}}},
- "TooManyRequestsText": {"description": "Too many requests from this client (see the CKAN actions' 429; sign-ins on the form also have their own budget per address, PASSERELLE_LOGIN_RATE and PASSERELLE_LOGIN_BURST). Retry after Retry-After seconds.",
-   "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}, "content": {"text/plain": {"schema": S}}},
+ "TooManyRequestsText": {"description": "Too many requests from this client, in plain text, or as an HTML error page to a browser asking for text/html (see the CKAN actions' 429; sign-ins on the form also have their own budget per address, PASSERELLE_LOGIN_RATE and PASSERELLE_LOGIN_BURST). Retry after Retry-After seconds.",
+   "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}, "content": {"text/plain": {"schema": S}, "text/html": {"schema": S}}},
 }
 headers = {"Retry-After": {"description": "Whole seconds (at least 1) until the client's budget allows a request again.", "required": True, "schema": {"type": "integer", "minimum": 1}}}
 
